@@ -1,0 +1,53 @@
+# Two set-up commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest
+PYTEST_ARGS ?=
+
+.PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench coverage clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+## Serve on http://127.0.0.1:8000 with SQLite under data/ (creates a development key file if none).
+run: $(VENV)/.run-installed
+	$(BIN)/icbt serve
+
+migrate: $(VENV)/.run-installed
+	$(BIN)/icbt migrate
+
+## The whole suite: unit, API, pages, security, browser journeys; on SQLite, then on PostgreSQL.
+test: $(VENV)/.test-installed
+	@echo "== SQLite half"
+	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) --cov=app --cov-report=term:skip-covered
+	@echo "== PostgreSQL half (127.0.0.1:5432; skipped outside CI when unreachable)"
+	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) -m "not e2e"
+
+## Inner loop: everything but the real-browser journeys, SQLite only.
+test-fast: $(VENV)/.test-installed
+	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) -m "not e2e and not slow"
+
+test-postgres: $(VENV)/.test-installed
+	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS)
+
+test-e2e: $(VENV)/.test-installed
+	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) -m e2e
+
+demo: $(VENV)/.run-installed
+	$(BIN)/icbt migrate && $(BIN)/icbt seed-demo
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov

@@ -1,0 +1,93 @@
+"""Who is calling: cookie sessions for pages, bearer tokens for the JSON API.
+
+Role checks live here (first layer); row scoping lives in each domain's queries (second)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.accounts.models import AuthSession, Role, User
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated
+from app.security import sessions
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def load_browser_session(request: Request, session: SessionDep) -> User | None:
+    """Router dependency of every page router: sets request.state.user / auth_session."""
+    found = sessions.lookup(session, request.cookies.get(sessions.COOKIE_NAME), "cookie")
+    request.state.auth_session, request.state.user = found if found else (None, None)
+    return request.state.user
+
+
+def load_bearer(request: Request, session: SessionDep,
+                token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    found = sessions.lookup(session, token, "bearer")
+    if found is None:
+        raise NotAuthenticated("Sign in to get a token: POST /api/v1/auth/token.",
+                               headers={"WWW-Authenticate": "Bearer"})
+    request.state.auth_session, request.state.user = found
+    return found[1]
+
+
+def _role(user: User | None, *roles: Role) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    if user.role not in roles:
+        raise Forbidden("This part of the service is for another kind of account.", code="wrong_role")
+    return user
+
+
+# ---- JSON API (bearer)
+CurrentUser = Annotated[User, Depends(load_bearer)]
+
+
+def _api_patient(user: CurrentUser) -> User:
+    return _role(user, Role.patient)
+
+
+def _api_clinician(user: CurrentUser) -> User:
+    return _role(user, Role.clinician)
+
+
+def _api_admin(user: CurrentUser) -> User:
+    return _role(user, Role.admin)
+
+
+CurrentPatient = Annotated[User, Depends(_api_patient)]
+CurrentClinician = Annotated[User, Depends(_api_clinician)]
+CurrentAdmin = Annotated[User, Depends(_api_admin)]
+
+
+def current_auth_session(request: Request) -> AuthSession:
+    return request.state.auth_session
+
+
+# ---- HTML pages (cookie)
+PageUserOptional = Annotated[User | None, Depends(load_browser_session)]
+
+
+def _page_user(user: PageUserOptional) -> User:
+    return _role(user, Role.patient, Role.clinician, Role.admin)
+
+
+def _page_patient(user: PageUserOptional) -> User:
+    return _role(user, Role.patient)
+
+
+def _page_clinician(user: PageUserOptional) -> User:
+    return _role(user, Role.clinician)
+
+
+def _page_admin(user: PageUserOptional) -> User:
+    return _role(user, Role.admin)
+
+
+PageUser = Annotated[User, Depends(_page_user)]
+PagePatient = Annotated[User, Depends(_page_patient)]
+PageClinician = Annotated[User, Depends(_page_clinician)]
+PageAdmin = Annotated[User, Depends(_page_admin)]

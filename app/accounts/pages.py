@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.accounts import service
+from app.accounts.dependencies import PageUser, PageUserOptional
+from app.accounts.models import Role, User
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import Conflict, InvalidInput, TooManyRequests
+from app.security import sessions
+from app.web import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+NOTICES = {
+    "signed-out": "You have signed out.",
+    "password-changed": "Your password has been changed. Please sign in again.",
+    "sessions-revoked": "You have been signed out everywhere else.",
+    "password-reset": "Your password has been reset. You can sign in now.",
+}
+
+
+def _safe_next(nxt: str | None) -> str:
+    if not nxt or not nxt.startswith("/") or nxt.startswith("//") or urlparse(nxt).netloc or "\\" in nxt:
+        return "/"
+    return nxt
+
+
+def start_browser_session(session: SessionDep, request: Request, user: User, to: str) -> Response:
+    token, _ = sessions.create(session, user, "cookie", request.headers.get("user-agent"))
+    resp = redirect(to)
+    s = get_settings()
+    resp.set_cookie(sessions.COOKIE_NAME, token, httponly=True, samesite="lax",
+                    secure=s.env.value != "development", path="/",
+                    max_age=s.session_absolute_hours * 3600)
+    return resp
+
+
+def home_for(user: User) -> str:
+    return {Role.patient: "/", Role.clinician: "/clinician", Role.admin: "/admin"}[user.role]
+
+
+@router.get("/login")
+def login_form(request: Request, user: PageUserOptional, next: str | None = None,
+               notice: str | None = None) -> Response:
+    if user is not None:
+        return redirect(home_for(user))
+    return render(request, "auth/login.html", {"next": _safe_next(next), "errors": {}, "email": "",
+                                               "notice": NOTICES.get(notice or "")})
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_length=254)] = "",
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    try:
+        user = service.authenticate(session, email, password) if email and password else None
+    except TooManyRequests as e:
+        return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
+                      "errors": {"email": e.detail}}, status_code=429)
+    if user is None:
+        session.commit()
+        return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
+                      "errors": {"email": "That email and password do not match an account."}}, status_code=400)
+    target = _safe_next(next)
+    return start_browser_session(session, request, user, target if target != "/" else home_for(user))
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, user: PageUserOptional) -> Response:
+    auth = request.state.auth_session
+    if auth is not None:
+        sessions.revoke(session, auth)
+    resp = redirect("/login?notice=signed-out")
+    resp.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return resp
+
+
+@router.get("/register")
+def register_form(request: Request, user: PageUserOptional) -> Response:
+    if user is not None:
+        return redirect(home_for(user))
+    return render(request, "auth/register.html", {"errors": {}, "form": {},
+                                                  "open": get_settings().self_registration})
+
+
+@router.post("/register")
+def register(request: Request, session: SessionDep,
+             email: Annotated[str, Form(max_length=254)] = "",
+             password: Annotated[str, Form(max_length=256)] = "",
+             display_name: Annotated[str, Form(max_length=80)] = "",
+             consent: Annotated[str, Form(max_length=10)] = "") -> Response:
+    form = {"email": email, "display_name": display_name}
+    if not get_settings().self_registration:
+        return render(request, "auth/register.html", {"errors": {}, "form": form, "open": False}, status_code=403)
+    errors: dict[str, str] = {}
+    import re
+
+    from app.accounts.schemas import EMAIL_PATTERN
+    if not re.match(EMAIL_PATTERN, email.strip()):
+        errors["email"] = "Enter an email address like name@example.com."
+    if consent != "yes":
+        errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
+    if not errors:
+        try:
+            user = service.create_user(session, role=Role.patient, email=email, password=password,
+                                       display_name=display_name, consent=True)
+        except InvalidInput as e:
+            errors[e.field or "email"] = e.detail
+        except Conflict as e:
+            errors["email"] = e.detail
+        else:
+            return start_browser_session(session, request, user, "/")
+    return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
+
+
+@router.get("/account")
+def account(request: Request, session: SessionDep, user: PageUser, notice: str | None = None) -> Response:
+    current = request.state.auth_session
+    rows = sessions.active_for(session, user.id)
+    return render(request, "auth/account.html", {
+        "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
+        "sessions": rows, "current_id": current.id, "errors": {}, "notice": NOTICES.get(notice or "")})
+
+
+@router.post("/account/password")
+def change_password(request: Request, session: SessionDep, user: PageUser,
+                    current_password: Annotated[str, Form(max_length=256)] = "",
+                    new_password: Annotated[str, Form(max_length=256)] = "") -> Response:
+    try:
+        service.change_password(session, user, current_password, new_password)
+    except InvalidInput as e:
+        rows = sessions.active_for(session, user.id)
+        return render(request, "auth/account.html", {
+            "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
+            "sessions": rows, "current_id": request.state.auth_session.id,
+            "errors": {e.field or "new_password": e.detail}}, status_code=422)
+    resp = redirect("/login?notice=password-changed")
+    resp.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return resp
+
+
+@router.post("/account/sessions/revoke-others")
+def revoke_others(request: Request, session: SessionDep, user: PageUser) -> Response:
+    sessions.revoke_all(session, user.id, except_id=request.state.auth_session.id)
+    return redirect("/account?notice=sessions-revoked")
+
+
+@router.get("/privacy")
+def privacy(request: Request, user: PageUserOptional) -> Response:
+    return render(request, "public/privacy.html", {"version": service.CONSENT_VERSION})

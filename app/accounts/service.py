@@ -1,0 +1,209 @@
+"""Accounts: registration, sign-in with backoff, passwords, assignments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts.models import Assignment, LoginThrottle, Role, User
+from app.audit import service as audit
+from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from app.security import crypto, passwords
+
+CONSENT_VERSION = "2026-11"
+BACKOFF_FREE_FAILURES = 3        # failures before the backoff starts
+BACKOFF_MAX_SECONDS = 15 * 60
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_index(email: str) -> str:
+    return crypto.get_keyring().blind_index("email:" + normalise_email(email))
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email_hash == email_index(email))).first()
+
+
+def email_of(session: Session, user: User) -> str:
+    return crypto.unseal(session, user, "email_enc") or ""
+
+
+def display_name_of(session: Session, user: User) -> str | None:
+    return crypto.unseal(session, user, "display_name_enc")
+
+
+def create_user(session: Session, *, role: Role, email: str, password: str,
+                display_name: str | None = None, consent: bool = False) -> User:
+    """Validate, hash (outside any write), then store. Raises InvalidInput / Conflict."""
+    email = normalise_email(email)
+    problem = passwords.password_problem(password, email=email)
+    if problem:
+        raise InvalidInput(problem, field="password")
+    if find_by_email(session, email) is not None:
+        raise Conflict("An account with this email address already exists. Try signing in instead.",
+                       code="email_taken")
+    hashed = passwords.hash_password(password)
+    now = clock.now()
+    user = User(id=uuid.uuid4(), role=role, email_hash=email_index(email), password_hash=hashed,
+                is_active=True, password_changed_at=now,
+                enrolled_at=now if role == Role.patient else None)
+    if consent:
+        user.consent_version, user.consent_at = CONSENT_VERSION, now
+    crypto.create_data_key(session, user.id)
+    crypto.seal(session, user, "email_enc", email)
+    crypto.seal(session, user, "display_name_enc", (display_name or "").strip() or None)
+    session.add(user)
+    session.flush()
+    audit.record(session, action="account.create", actor_id=user.id, actor_role=role.value,
+                 patient_id=user.id if role == Role.patient else None, record_type="user", record_id=user.id)
+    return user
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def _throttle(session: Session, key: str) -> LoginThrottle:
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key_hash=key, failures=0, updated_at=clock.now())
+        session.add(row)
+    return row
+
+
+def backoff_seconds(failures: int) -> int:
+    if failures < BACKOFF_FREE_FAILURES:
+        return 0
+    return min(2 ** (failures - BACKOFF_FREE_FAILURES + 1), BACKOFF_MAX_SECONDS)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user, or None. Same work and answer for unknown e-mail and wrong password.
+
+    Raises TooManyRequests while this e-mail is in backoff (whether or not it exists)."""
+    key = email_index("login:" + email)
+    now = clock.now()
+    existing = session.get(LoginThrottle, key)
+    if existing is not None and existing.locked_until is not None and existing.locked_until > now:
+        wait = int((existing.locked_until - now).total_seconds()) + 1
+        raise TooManyRequests(f"Too many attempts. Please wait {wait} seconds and try again.",
+                              headers={"Retry-After": str(wait)})
+    user = find_by_email(session, email) if len(password) <= passwords.MAX_LENGTH else None
+    ok, new_hash = False, None
+    if user is not None and user.is_active:
+        ok, new_hash = passwords.verify_and_update(password, user.password_hash)
+    else:
+        passwords.burn_verify(password[: passwords.MAX_LENGTH])
+    if not ok:
+        row = _throttle(session, key)
+        row.failures += 1
+        row.updated_at = now
+        wait = backoff_seconds(row.failures)
+        row.locked_until = now + timedelta(seconds=wait) if wait else None
+        audit.record(session, action="login.failed", actor_id=user.id if user else None,
+                     actor_role=user.role.value if user else "anonymous", outcome="failure",
+                     record_type="user", record_id=user.id if user else None)
+        return None
+    if existing is not None:
+        session.delete(existing)
+    if new_hash:
+        user.password_hash = new_hash
+    audit.record(session, action="login", actor_id=user.id, actor_role=user.role.value,
+                 record_type="user", record_id=user.id)
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    from app.security import sessions
+
+    ok, _ = passwords.verify_and_update(current, user.password_hash)
+    if not ok:
+        raise InvalidInput("Your current password is not right.", field="current_password")
+    problem = passwords.password_problem(new, email=email_of(session, user))
+    if problem:
+        raise InvalidInput(problem, field="new_password")
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = clock.now()
+    sessions.revoke_all(session, user.id)
+    audit.record(session, action="password.change", actor_id=user.id, actor_role=user.role.value,
+                 record_type="user", record_id=user.id)
+
+
+def set_password(session: Session, user: User, new: str) -> None:
+    """Set a password without the old one (reset link, admin). Revokes every session."""
+    from app.security import sessions
+
+    problem = passwords.password_problem(new, email=email_of(session, user))
+    if problem:
+        raise InvalidInput(problem, field="password")
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = clock.now()
+    sessions.revoke_all(session, user.id)
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+    from app.security import sessions
+
+    user.is_active = active
+    if not active:
+        sessions.revoke_all(session, user.id)
+    audit.record(session, action="account.enable" if active else "account.disable", actor_id=actor.id,
+                 actor_role=actor.role.value, record_type="user", record_id=user.id)
+
+
+# ---------------------------------------------------------------- assignments
+
+
+def assign(session: Session, patient: User, clinician: User, *, actor: User | None = None) -> Assignment:
+    if patient.role != Role.patient:
+        raise InvalidInput("That account is not a patient.", field="patient")
+    if clinician.role != Role.clinician:
+        raise InvalidInput("That account is not a clinician.", field="clinician")
+    existing = session.scalars(select(Assignment).where(
+        Assignment.patient_id == patient.id, Assignment.clinician_id == clinician.id)).first()
+    if existing is not None:
+        return existing
+    a = Assignment(patient_id=patient.id, clinician_id=clinician.id, created_at=clock.now())
+    session.add(a)
+    session.flush()
+    audit.record(session, action="assignment.create", actor_id=actor.id if actor else None,
+                 actor_role=actor.role.value if actor else "system", patient_id=patient.id,
+                 record_type="assignment", record_id=a.id)
+    return a
+
+
+def unassign(session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID, *, actor: User) -> None:
+    a = session.scalars(select(Assignment).where(
+        Assignment.patient_id == patient_id, Assignment.clinician_id == clinician_id)).first()
+    if a is None:
+        raise NotFound()
+    session.delete(a)
+    audit.record(session, action="assignment.delete", actor_id=actor.id, actor_role=actor.role.value,
+                 patient_id=patient_id, record_type="assignment", record_id=a.id)
+
+
+def clinician_ids_for(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(Assignment.clinician_id).where(Assignment.patient_id == patient_id)))
+
+
+def patient_ids_for(session: Session, clinician_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(Assignment.patient_id).where(Assignment.clinician_id == clinician_id)))
+
+
+def is_assigned(session: Session, clinician_id: uuid.UUID, patient_id: uuid.UUID) -> bool:
+    return session.scalars(select(Assignment.id).where(
+        Assignment.clinician_id == clinician_id, Assignment.patient_id == patient_id)).first() is not None
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def enrolled_at(user: User) -> datetime:
+    return user.enrolled_at or user.created_at

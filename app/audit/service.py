@@ -1,0 +1,70 @@
+"""Write and verify the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.audit.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, ev: AuditEvent) -> str:
+    body = json.dumps(
+        [ev.seq, ev.at.isoformat(), str(ev.actor_id) if ev.actor_id else None, ev.actor_role,
+         ev.action, str(ev.patient_id) if ev.patient_id else None, ev.record_type,
+         ev.record_id, ev.outcome],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + "|" + body).encode()).hexdigest()
+
+
+def record(session: Session, *, action: str, actor_id: uuid.UUID | None, actor_role: str,
+           patient_id: uuid.UUID | None = None, record_type: str | None = None,
+           record_id: object | None = None, outcome: str = "success") -> AuditEvent:
+    """Append one event. The head row is locked (FOR UPDATE) so concurrent appends chain in order."""
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    ev = AuditEvent(
+        seq=head.seq + 1, at=clock.now(), actor_id=actor_id, actor_role=actor_role, action=action,
+        patient_id=patient_id, record_type=record_type,
+        record_id=None if record_id is None else str(record_id), outcome=outcome,
+        prev_hash=head.hash,
+    )
+    ev.hash = _digest(head.hash, ev)
+    session.add(ev)
+    head.seq, head.hash = ev.seq, ev.hash
+    session.flush()
+    return ev
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    message: str
+
+
+def verify(session: Session) -> VerifyResult:
+    prev, expected_seq, n = GENESIS, 1, 0
+    for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
+        if ev.seq != expected_seq:
+            return VerifyResult(False, n, f"event {expected_seq} is missing (next found is {ev.seq})")
+        if ev.prev_hash != prev:
+            return VerifyResult(False, n, f"event {ev.seq}: link to event {ev.seq - 1} is broken")
+        if _digest(prev, ev) != ev.hash:
+            return VerifyResult(False, n, f"event {ev.seq}: contents do not match its hash (edited)")
+        prev, expected_seq, n = ev.hash, expected_seq + 1, n + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != n or head.hash != prev):
+        return VerifyResult(False, n, f"the chain ends at event {n} but the head records event {head.seq} (events deleted from the end)")
+    return VerifyResult(True, n, f"audit chain intact: {n} events")

@@ -1,0 +1,131 @@
+"""create_app(): routers, static files, error handlers, security headers, background worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import startup
+from app.accounts.dependencies import load_browser_session
+from app.config import ROOT, get_settings
+from app.db import get_db
+from app.errors import AppError, NotAuthenticated
+from app.security import csrf
+from app.security.headers import SecurityHeaders
+from app.web import redirect, render
+
+log = logging.getLogger("icbt")
+
+# Each domain contributes `api.router` (JSON, under /api/v1) and/or `pages.router` (HTML).
+DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme", "homework",
+           "monitoring", "alerts", "clinician", "admin"]
+
+
+def _include_domains(app: FastAPI) -> None:
+    page_deps = [Depends(load_browser_session), Depends(csrf.csrf_protect)]
+    for name in DOMAINS:
+        for kind in ("api", "pages"):
+            try:
+                mod = import_module(f"app.{name}.{kind}")
+            except ModuleNotFoundError as e:
+                if e.name in (f"app.{name}", f"app.{name}.{kind}"):
+                    continue
+                raise
+            if kind == "api":
+                app.include_router(mod.router, prefix="/api/v1")
+            else:
+                app.include_router(mod.router, dependencies=page_deps)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError):  # type: ignore[no-untyped-def]
+        if _wants_json(request):
+            return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+        if isinstance(exc, NotAuthenticated):
+            nxt = request.url.path if request.method == "GET" else "/"
+            return redirect(f"/login?next={nxt}")
+        return render(request, "errors/error.html",
+                      {"status": exc.status_code, "title": exc.title, "detail": exc.detail},
+                      status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        detail = "We could not find that page." if exc.status_code == 404 else str(exc.detail)
+        if _wants_json(request):
+            return JSONResponse({"error": code, "detail": detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return render(request, "errors/error.html",
+                      {"status": exc.status_code, "title": detail, "detail": ""},
+                      status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
+        if _wants_json(request):
+            return JSONResponse({"error": "validation_error", "detail": errors}, status_code=422)
+        return render(request, "errors/error.html",
+                      {"status": 422, "title": "Some of the answers need another look.",
+                       "detail": "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors)},
+                      status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"error": "internal_error", "detail": "Something went wrong on our side."},
+                                status_code=500)
+        return render(request, "errors/error.html",
+                      {"status": 500, "title": "Something went wrong on our side.",
+                       "detail": "Please try again. If you need help now, use the Get help now link."},
+                      status_code=500)
+
+
+def create_app(*, run_worker: bool | None = None) -> FastAPI:
+    settings = get_settings()
+    startup.check(settings)  # raises ConfigError with one line saying what to fix
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_worker if run_worker is not None else settings.run_worker:
+            try:
+                from app.alerts.worker import start_background_worker
+            except ModuleNotFoundError:
+                start_background_worker = None
+            if start_background_worker is not None:
+                worker = start_background_worker(settings)
+        yield
+        if worker is not None:
+            await worker.stop()
+
+    app = FastAPI(title="iCBT", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Internet-delivered CBT self-help programme. JSON API under /api/v1; "
+                              "sign in with the Authorize button (OAuth2 password flow).")
+    _install_error_handlers(app)
+    app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
+    app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        with get_db().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    _include_domains(app)
+    return app
