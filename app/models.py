@@ -7,7 +7,7 @@ from app.db import Base
 MODEL_MODULES = [
     "app.accounts.models", "app.security.crypto", "app.audit.models",
     "app.diary.models", "app.assessments.models", "app.programme.models", "app.homework.models",
-    "app.monitoring.models", "app.alerts.models", "app.safety.models",
+    "app.mail.models", "app.monitoring.models", "app.alerts.models", "app.safety.models",
 ]
 
 for _name in MODEL_MODULES:
