@@ -16,7 +16,13 @@ from fractions import Fraction
 from typing import Final
 
 from app.assessments.change import GAD7_RELIABLE_CHANGE, PHQ9_RELIABLE_CHANGE
-from app.assessments.scoring import INSTRUMENTS, ITEM9_HIGH_MIN, ITEM9_LOW_MIN, Score
+from app.assessments.scoring import (
+    INSTRUMENTS,
+    ITEM9_HIGH_MIN,
+    ITEM9_LOW_MIN,
+    PHQ9_CASENESS,
+    Score,
+)
 
 
 class Tier(StrEnum):
@@ -30,17 +36,17 @@ class Tier(StrEnum):
     def rank(self) -> int:
         return _TIER_RANK[self]
 
-    def __lt__(self, other: object) -> bool:
-        return self.rank < Tier(other).rank  # type: ignore[arg-type]
+    def __lt__(self, other: str) -> bool:
+        return self.rank < Tier(other).rank
 
-    def __le__(self, other: object) -> bool:
-        return self.rank <= Tier(other).rank  # type: ignore[arg-type]
+    def __le__(self, other: str) -> bool:
+        return self.rank <= Tier(other).rank
 
-    def __gt__(self, other: object) -> bool:
-        return self.rank > Tier(other).rank  # type: ignore[arg-type]
+    def __gt__(self, other: str) -> bool:
+        return self.rank > Tier(other).rank
 
-    def __ge__(self, other: object) -> bool:
-        return self.rank >= Tier(other).rank  # type: ignore[arg-type]
+    def __ge__(self, other: str) -> bool:
+        return self.rank >= Tier(other).rank
 
 
 _TIER_RANK: Final = {Tier.ROUTINE: 1, Tier.URGENT: 2, Tier.EMERGENCY: 3}
@@ -79,7 +85,7 @@ class MonitoringConfig:
     curve_fraction: float = 0.5
     curve_horizon_weeks: int = 7
     curve_band_width: float = 5.0  # PHQ-9 clinically important difference
-    not_on_track_min_baseline: int = 10
+    not_on_track_min_baseline: int = PHQ9_CASENESS  # NHS TT caseness
     not_on_track_consecutive: int = 2
     mood_recent_days: int = 7
     mood_prior_days: int = 28
