@@ -106,6 +106,12 @@ def _drop_writer_lock(session: Session, *_: Any) -> None:
         _WriterLock.release(fd)
 
 
+def begin_write(session: Session) -> None:
+    """Take the SQLite writer lock now, before reads whose result the write depends on
+    (read-modify-write). A no-op on PostgreSQL, where row locks do this job."""
+    _take_writer_lock(session)
+
+
 @event.listens_for(Session, "before_flush")
 def _lock_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     if session.new or session.dirty or session.deleted:

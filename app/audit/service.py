@@ -8,10 +8,13 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.models import AuditEvent, AuditHead
+from app.db import begin_write
 
 GENESIS = "0" * 64
 
@@ -30,10 +33,12 @@ def record(session: Session, *, action: str, actor_id: uuid.UUID | None, actor_r
            patient_id: uuid.UUID | None = None, record_type: str | None = None,
            record_id: object | None = None, outcome: str = "success") -> AuditEvent:
     """Append one event. The head row is locked (FOR UPDATE) so concurrent appends chain in order."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    begin_write(session)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing())
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).one()
     ev = AuditEvent(
         seq=head.seq + 1, at=clock.now(), actor_id=actor_id, actor_role=actor_role, action=action,
         patient_id=patient_id, record_type=record_type,

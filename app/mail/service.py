@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import Settings, get_settings
+from app.db import begin_write
 from app.mail.models import OutboxMessage
 from app.security import crypto
 
@@ -66,6 +67,7 @@ def body(session: Session, msg: OutboxMessage) -> str:
 
 def claim(session: Session, limit: int = 20) -> list[OutboxMessage]:
     """Claim due messages for this worker (commit right after, then send)."""
+    begin_write(session)  # SQLite: one claimer at a time across processes
     now = clock.now()
     stmt = (select(OutboxMessage)
             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
