@@ -30,6 +30,7 @@ migrate: $(VENV)/.run-installed
 test: $(VENV)/.test-installed
 	@echo "== SQLite half"
 	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) --cov=app --cov-report=term:skip-covered
+	$(BIN)/python -m tools.untested
 	@echo "== PostgreSQL half (127.0.0.1:5432; skipped outside CI when unreachable)"
 	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) -m "not e2e"
 
