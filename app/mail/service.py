@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,8 @@ from app.security import crypto
 
 MAX_ATTEMPTS = 8                 # then the message is marked failed (shown as undelivered)
 CLAIM_SECONDS = 120
+SEND_MARGIN_SECONDS = 30      # stop sending a batch this long before its claim expires
+SMTP_TIMEOUT_SECONDS = 15
 BACKOFF_BASE_SECONDS = 30        # 30 s, 1 min, 2 min, 4 min ... capped
 BACKOFF_MAX_SECONDS = 30 * 60
 
@@ -100,8 +103,10 @@ def smtp_send(settings: Settings, out: Outgoing) -> None:
         raise ConnectionError("no mail server configured (ICBT_SMTP_HOST)")
     em = EmailMessage()
     em["From"], em["To"], em["Subject"], em["Message-ID"] = settings.mail_from, out.to, out.subject, out.message_id
+    em["Date"] = format_datetime(clock.now())
+    em["Auto-Submitted"] = "auto-generated"
     em.set_content(out.body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if settings.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())
         if settings.smtp_user:
@@ -130,14 +135,44 @@ def mark_failed_attempt(session: Session, msg_id: uuid.UUID, error: str) -> None
         msg.next_attempt_at = clock.now() + timedelta(seconds=wait)
 
 
-def deliver_due(open_session, settings: Settings | None = None, send=smtp_send) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """One pass: claim, send each outside any transaction, record the result. Returns (sent, failed)."""
+def release(session: Session, msg_id: uuid.UUID) -> None:
+    """Give a claimed message back unsent (no attempt counted)."""
+    msg = session.get(OutboxMessage, msg_id)
+    if msg is not None and msg.status == "pending":
+        msg.claimed_until = None
+
+
+def deliver_due(open_session, settings: Settings | None = None, send=smtp_send,  # type: ignore[no-untyped-def]
+                limit: int = 20) -> tuple[int, int]:
+    """One pass: claim, send each outside any transaction, record the result. Returns (sent, failed).
+
+    A message that cannot even be built (e.g. its recipient's data key is gone) counts as a
+    failed attempt instead of blocking the others. Sending stops before the claim could expire
+    (so another worker never sends a message this one is still sending); the rest is released.
+    """
     settings = settings or get_settings()
+    started = time.monotonic()
+    outgoing: list[Outgoing] = []
+    broken: list[tuple[uuid.UUID, str]] = []
     with open_session() as s:
-        outgoing = [build(s, m) for m in claim(s)]
+        for m in claim(s, limit):
+            try:
+                outgoing.append(build(s, m))
+            except Exception as e:  # noqa: BLE001
+                broken.append((m.id, f"{type(e).__name__}: cannot build the message"))
         s.commit()
-    sent = failed = 0
-    for out in outgoing:
+    for msg_id, error in broken:
+        with open_session() as s:
+            mark_failed_attempt(s, msg_id, error)
+            s.commit()
+    sent, failed = 0, len(broken)
+    for i, out in enumerate(outgoing):
+        if time.monotonic() - started > CLAIM_SECONDS - SEND_MARGIN_SECONDS:
+            with open_session() as s:
+                for rest in outgoing[i:]:
+                    release(s, rest.id)
+                s.commit()
+            break
         try:
             send(settings, out)
         except Exception as e:  # noqa: BLE001 - any failure is retried later
@@ -151,6 +186,23 @@ def deliver_due(open_session, settings: Settings | None = None, send=smtp_send) 
                 s.commit()
             sent += 1
     return sent, failed
+
+
+def deliver_all_due(open_session, settings: Settings | None = None, send=smtp_send,  # type: ignore[no-untyped-def]
+                    max_passes: int = 50) -> tuple[int, int]:
+    """Passes of deliver_due until nothing due is left (or max_passes). Returns (sent, failed)."""
+    total_sent = total_failed = 0
+    for _ in range(max_passes):
+        sent, failed = deliver_due(open_session, settings, send)
+        total_sent, total_failed = total_sent + sent, total_failed + failed
+        if sent + failed == 0:
+            break
+    return total_sent, total_failed
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    return {status: n for status, n in rows}
 
 
 def pending_count(session: Session) -> int:
