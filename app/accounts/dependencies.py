@@ -17,11 +17,26 @@ from app.security import sessions
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+def _snapshot(user: User) -> User:
+    """A copy of the user outside any database session, for templates (request.state.user).
+
+    When a route fails, the request's session rolls back, which expires every object it holds;
+    the error page is rendered after the session has closed, so reading the live object there
+    would fail. Routes get the live object from the dependency; templates read this copy."""
+    return User(**{c.key: getattr(user, c.key) for c in User.__mapper__.column_attrs})
+
+
 def load_browser_session(request: Request, session: SessionDep) -> User | None:
-    """Router dependency of every page router: sets request.state.user / auth_session."""
+    """Router dependency of every page router: sets request.state.user / auth_session /
+    csrf_token (the last two for forms on this page)."""
     found = sessions.lookup(session, request.cookies.get(sessions.COOKIE_NAME), "cookie")
-    request.state.auth_session, request.state.user = found if found else (None, None)
-    return request.state.user
+    if found is None:
+        request.state.auth_session = request.state.user = request.state.csrf_token = None
+        return None
+    auth, user = found
+    request.state.auth_session, request.state.csrf_token = auth, auth.csrf_token
+    request.state.user = _snapshot(user)
+    return user
 
 
 def load_bearer(request: Request, session: SessionDep,

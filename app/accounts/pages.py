@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from app.accounts import service
+from app.accounts import reset, service
 from app.accounts.dependencies import PageUser, PageUserOptional
 from app.accounts.models import Role, User
+from app.accounts.schemas import EMAIL_PATTERN
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Conflict, InvalidInput, TooManyRequests
@@ -22,16 +24,23 @@ NOTICES = {
     "password-changed": "Your password has been changed. Please sign in again.",
     "sessions-revoked": "You have been signed out everywhere else.",
     "password-reset": "Your password has been reset. You can sign in now.",
+    "password-set": "Your password is set. You can sign in now.",
 }
 
 
 def _safe_next(nxt: str | None) -> str:
-    if not nxt or not nxt.startswith("/") or nxt.startswith("//") or urlparse(nxt).netloc or "\\" in nxt:
+    """Only a path on this site: no scheme, host, backslash or control character."""
+    if (not nxt or not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in nxt) or urlparse(nxt).netloc):
         return "/"
     return nxt
 
 
 def start_browser_session(session: SessionDep, request: Request, user: User, to: str) -> Response:
+    """A new session (new random id) for this browser; any session it presented is revoked."""
+    previous = getattr(request.state, "auth_session", None)
+    if previous is not None:
+        sessions.revoke(session, previous)
     token, _ = sessions.create(session, user, "cookie", request.headers.get("user-agent"))
     resp = redirect(to)
     s = get_settings()
@@ -60,8 +69,10 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
     try:
         user = service.authenticate(session, email, password) if email and password else None
     except TooManyRequests as e:
-        return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
+        resp = render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": e.detail}}, status_code=429)
+        resp.headers.update(e.headers)
+        return resp
     if user is None:
         session.commit()
         return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
@@ -98,10 +109,7 @@ def register(request: Request, session: SessionDep,
     if not get_settings().self_registration:
         return render(request, "auth/register.html", {"errors": {}, "form": form, "open": False}, status_code=403)
     errors: dict[str, str] = {}
-    import re
-
-    from app.accounts.schemas import EMAIL_PATTERN
-    if not re.match(EMAIL_PATTERN, email.strip()):
+    if not _looks_like_email(email):
         errors["email"] = "Enter an email address like name@example.com."
     if consent != "yes":
         errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
@@ -116,6 +124,10 @@ def register(request: Request, session: SessionDep,
         else:
             return start_browser_session(session, request, user, "/")
     return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
+
+
+def _looks_like_email(email: str) -> bool:
+    return re.match(EMAIL_PATTERN, email.strip()) is not None
 
 
 @router.get("/account")
@@ -148,6 +160,68 @@ def change_password(request: Request, session: SessionDep, user: PageUser,
 def revoke_others(request: Request, session: SessionDep, user: PageUser) -> Response:
     sessions.revoke_all(session, user.id, except_id=request.state.auth_session.id)
     return redirect("/account?notice=sessions-revoked")
+
+
+# ---------------------------------------------------------------- forgotten password
+
+SENT = ("If an account exists for that address, we have sent a link to it. The link works once, "
+        "for 30 minutes. If nothing arrives within a few minutes, check your spam folder or ask again.")
+
+
+@router.get("/forgot-password")
+def forgot_form(request: Request, user: PageUserOptional, sent: int = 0) -> Response:
+    return render(request, "auth/forgot.html", {"errors": {}, "email": "", "sent": SENT if sent else None})
+
+
+@router.post("/forgot-password")
+def forgot(request: Request, session: SessionDep, user: PageUserOptional,
+           email: Annotated[str, Form(max_length=254)] = "") -> Response:
+    """The same answer, status and (nearly) the same work whether or not the account exists."""
+    if not _looks_like_email(email):
+        return render(request, "auth/forgot.html", {"email": email, "sent": None,
+                      "errors": {"email": "Enter an email address like name@example.com."}}, status_code=422)
+    reset.request_reset(session, email)
+    return redirect("/forgot-password?sent=1")
+
+
+def _link_page(request: Request, token: str, user: User, errors: dict[str, str], status_code: int = 200) -> Response:
+    return render(request, "auth/reset.html", {
+        "token": token, "errors": errors, "consent_needed": reset.needs_consent(user)}, status_code=status_code)
+
+
+def _link_invalid(request: Request) -> Response:
+    return render(request, "auth/reset_invalid.html", {}, status_code=400)
+
+
+Token = Annotated[str, Path(max_length=reset.TOKEN_MAX_LENGTH)]
+
+
+@router.get("/reset-password/{token}")
+def reset_form(request: Request, session: SessionDep, user: PageUserOptional, token: Token) -> Response:
+    found = reset.check(session, token)  # looking does not spend the link (mail scanners open links)
+    if found is None:
+        return _link_invalid(request)
+    return _link_page(request, token, found[1], {})
+
+
+@router.post("/reset-password/{token}")
+def reset_password(request: Request, session: SessionDep, user: PageUserOptional, token: Token,
+                   password: Annotated[str, Form(max_length=256)] = "",
+                   confirm: Annotated[str, Form(max_length=256)] = "",
+                   consent: Annotated[str, Form(max_length=10)] = "") -> Response:
+    found = reset.check(session, token)
+    if found is None:
+        return _link_invalid(request)
+    purpose = found[0].purpose
+    try:
+        reset.complete(session, token, password, confirm, consent=consent == "yes")
+    except reset.LinkInvalid:
+        return _link_invalid(request)
+    except InvalidInput as e:
+        return _link_page(request, token, found[1], {e.field or "password": e.detail}, status_code=422)
+    resp = redirect("/login?notice=" + ("password-reset" if purpose == "reset" else "password-set"))
+    resp.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return resp
 
 
 @router.get("/privacy")

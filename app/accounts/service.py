@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.accounts.models import Assignment, LoginThrottle, Role, User
+from app.accounts.models import Assignment, LoginThrottle, PasswordResetToken, Role, User
 from app.audit import service as audit
+from app.db import begin_write
 from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.security import crypto, passwords
 
 CONSENT_VERSION = "2026-11"
 BACKOFF_FREE_FAILURES = 3        # failures before the backoff starts
 BACKOFF_MAX_SECONDS = 15 * 60
+THROTTLE_FORGET_AFTER = timedelta(hours=24)  # failures older than this no longer count
 
 
 def normalise_email(email: str) -> str:
@@ -39,17 +43,21 @@ def display_name_of(session: Session, user: User) -> str | None:
     return crypto.unseal(session, user, "display_name_enc")
 
 
-def create_user(session: Session, *, role: Role, email: str, password: str,
-                display_name: str | None = None, consent: bool = False) -> User:
-    """Validate, hash (outside any write), then store. Raises InvalidInput / Conflict."""
+def create_user(session: Session, *, role: Role, email: str, password: str | None,
+                display_name: str | None = None, consent: bool = False, actor: User | None = None) -> User:
+    """Validate, hash (outside any write), then store. Raises InvalidInput / Conflict.
+
+    `password=None` gives an account nobody can sign in to until a set-password link is used
+    (accounts created by an admin). `actor` is who created it (the user themselves if None)."""
     email = normalise_email(email)
-    problem = passwords.password_problem(password, email=email)
-    if problem:
-        raise InvalidInput(problem, field="password")
+    if password is not None:
+        problem = passwords.password_problem(password, email=email)
+        if problem:
+            raise InvalidInput(problem, field="password")
     if find_by_email(session, email) is not None:
         raise Conflict("An account with this email address already exists. Try signing in instead.",
                        code="email_taken")
-    hashed = passwords.hash_password(password)
+    hashed = passwords.hash_password(password) if password is not None else passwords.unusable_hash()
     now = clock.now()
     user = User(id=uuid.uuid4(), role=role, email_hash=email_index(email), password_hash=hashed,
                 is_active=True, password_changed_at=now,
@@ -61,7 +69,8 @@ def create_user(session: Session, *, role: Role, email: str, password: str,
     crypto.seal(session, user, "display_name_enc", (display_name or "").strip() or None)
     session.add(user)
     session.flush()
-    audit.record(session, action="account.create", actor_id=user.id, actor_role=role.value,
+    audit.record(session, action="account.create", actor_id=actor.id if actor else user.id,
+                 actor_role=(actor.role if actor else role).value,
                  patient_id=user.id if role == Role.patient else None, record_type="user", record_id=user.id)
     return user
 
@@ -69,12 +78,24 @@ def create_user(session: Session, *, role: Role, email: str, password: str,
 # ---------------------------------------------------------------- sign-in
 
 
-def _throttle(session: Session, key: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key_hash=key, failures=0, updated_at=clock.now())
-        session.add(row)
-    return row
+def throttle_key(kind: str, email: str) -> str:
+    """Keyed hash of (kind, normalised e-mail): the same key however the address is typed."""
+    return crypto.get_keyring().blind_index(f"{kind}:" + normalise_email(email))
+
+
+def bump_counter(session: Session, key: str, *, forget_after: timedelta = THROTTLE_FORGET_AFTER) -> int:
+    """Count one event against `key` atomically (INSERT .. ON CONFLICT DO UPDATE, so concurrent
+    requests neither lose counts nor collide); returns the new count. Counts older than
+    `forget_after` start again from 1."""
+    now = clock.now()
+    begin_write(session)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(LoginThrottle).values(key_hash=key, failures=1, updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[LoginThrottle.key_hash], set_={
+        "failures": case((LoginThrottle.updated_at < now - forget_after, 1), else_=LoginThrottle.failures + 1),
+        "updated_at": now,
+    }).returning(LoginThrottle.failures)
+    return int(session.execute(stmt).scalar_one())
 
 
 def backoff_seconds(failures: int) -> int:
@@ -83,17 +104,35 @@ def backoff_seconds(failures: int) -> int:
     return min(2 ** (failures - BACKOFF_FREE_FAILURES + 1), BACKOFF_MAX_SECONDS)
 
 
+def _check_backoff(session: Session, key: str) -> None:
+    now = clock.now()
+    locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.key_hash == key))
+    if locked_until is not None and locked_until > now:
+        wait = int((locked_until - now).total_seconds()) + 1
+        raise TooManyRequests(f"Too many attempts. Please wait {wait} seconds and try again.",
+                              headers={"Retry-After": str(wait)})
+
+
+def _record_failure(session: Session, key: str) -> None:
+    failures = bump_counter(session, key)
+    wait = backoff_seconds(failures)
+    session.execute(update(LoginThrottle).where(LoginThrottle.key_hash == key)
+                    .values(locked_until=clock.now() + timedelta(seconds=wait) if wait else None))
+
+
+def clear_backoff(session: Session, email: str) -> None:
+    key = throttle_key("login", email)
+    if session.scalar(select(LoginThrottle.key_hash).where(LoginThrottle.key_hash == key)) is not None:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == key))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user, or None. Same work and answer for unknown e-mail and wrong password.
 
-    Raises TooManyRequests while this e-mail is in backoff (whether or not it exists)."""
-    key = email_index("login:" + email)
-    now = clock.now()
-    existing = session.get(LoginThrottle, key)
-    if existing is not None and existing.locked_until is not None and existing.locked_until > now:
-        wait = int((existing.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(f"Too many attempts. Please wait {wait} seconds and try again.",
-                              headers={"Retry-After": str(wait)})
+    Raises TooManyRequests while this e-mail is in backoff (whether or not it exists), and
+    passwords.ServerBusy when too many passwords are being checked at once."""
+    key = throttle_key("login", email)
+    _check_backoff(session, key)
     user = find_by_email(session, email) if len(password) <= passwords.MAX_LENGTH else None
     ok, new_hash = False, None
     if user is not None and user.is_active:
@@ -101,17 +140,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     else:
         passwords.burn_verify(password[: passwords.MAX_LENGTH])
     if not ok:
-        row = _throttle(session, key)
-        row.failures += 1
-        row.updated_at = now
-        wait = backoff_seconds(row.failures)
-        row.locked_until = now + timedelta(seconds=wait) if wait else None
+        _record_failure(session, key)
         audit.record(session, action="login.failed", actor_id=user.id if user else None,
                      actor_role=user.role.value if user else "anonymous", outcome="failure",
                      record_type="user", record_id=user.id if user else None)
         return None
-    if existing is not None:
-        session.delete(existing)
+    clear_backoff(session, email)
     if new_hash:
         user.password_hash = new_hash
     audit.record(session, action="login", actor_id=user.id, actor_role=user.role.value,
@@ -120,37 +154,47 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Check the current password (wrong guesses count towards the sign-in backoff), set the
+    new one, revoke every session of the user and every outstanding reset link."""
     from app.security import sessions
 
-    ok, _ = passwords.verify_and_update(current, user.password_hash)
-    if not ok:
-        raise InvalidInput("Your current password is not right.", field="current_password")
-    problem = passwords.password_problem(new, email=email_of(session, user))
-    if problem:
-        raise InvalidInput(problem, field="new_password")
-    user.password_hash = passwords.hash_password(new)
+    with session.no_autoflush:  # hash without holding the SQLite writer lock
+        email = email_of(session, user)
+        key = throttle_key("login", email)
+        _check_backoff(session, key)
+        ok, _ = passwords.verify_and_update(current, user.password_hash)
+        if not ok:
+            _record_failure(session, key)
+            audit.record(session, action="password.change", actor_id=user.id, actor_role=user.role.value,
+                         record_type="user", record_id=user.id, outcome="failure")
+            raise InvalidInput("Your current password is not right.", field="current_password")
+        problem = passwords.password_problem(new, email=email)
+        if problem:
+            raise InvalidInput(problem, field="new_password")
+        hashed = passwords.hash_password(new)
+    user.password_hash = hashed
     user.password_changed_at = clock.now()
     sessions.revoke_all(session, user.id)
+    expire_reset_tokens(session, user.id)
     audit.record(session, action="password.change", actor_id=user.id, actor_role=user.role.value,
                  record_type="user", record_id=user.id)
 
 
-def set_password(session: Session, user: User, new: str) -> None:
-    """Set a password without the old one (reset link, admin). Revokes every session."""
-    from app.security import sessions
-
-    problem = passwords.password_problem(new, email=email_of(session, user))
-    if problem:
-        raise InvalidInput(problem, field="password")
-    user.password_hash = passwords.hash_password(new)
-    user.password_changed_at = clock.now()
-    sessions.revoke_all(session, user.id)
+def expire_reset_tokens(session: Session, user_id: uuid.UUID) -> None:
+    session.execute(update(PasswordResetToken)
+                    .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+                    .values(used_at=clock.now()))
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+    """Enable or disable an account. Disabling revokes every session and reset link."""
     from app.security import sessions
 
+    if user.id == actor.id and not active:
+        raise InvalidInput("You cannot disable your own account.", field="active")
     user.is_active = active
+    if not active:
+        expire_reset_tokens(session, user.id)
     if not active:
         sessions.revoke_all(session, user.id)
     audit.record(session, action="account.enable" if active else "account.disable", actor_id=actor.id,

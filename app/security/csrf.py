@@ -19,9 +19,9 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def token_for(request: Request) -> str:
     """The token to put in forms on this request's page."""
-    auth = getattr(request.state, "auth_session", None)
-    if auth is not None:
-        return auth.csrf_token
+    session_token = getattr(request.state, "csrf_token", None)  # a plain string: safe after rollback
+    if session_token:
+        return session_token
     tok = request.cookies.get(ANON_COOKIE)
     if not tok or len(tok) > 100:
         tok = getattr(request.state, "new_anon_csrf", None) or secrets.token_urlsafe(32)
@@ -35,10 +35,14 @@ async def csrf_protect(request: Request, _user: PageUserOptional) -> None:
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden("This form was sent from another site, so it was refused.", code="csrf_failed")
+    auth = getattr(request.state, "auth_session", None)
+    if auth is None and request.url.path == "/logout":
+        # Signing out with a session that has already ended (idle timeout): nothing to protect,
+        # and an error page would only confuse. A live session still needs its token.
+        return
     form = await request.form()
     sent = form.get(FIELD)
-    auth = getattr(request.state, "auth_session", None)
-    expected = auth.csrf_token if auth is not None else request.cookies.get(ANON_COOKIE)
+    expected = getattr(request.state, "csrf_token", None) if auth is not None else request.cookies.get(ANON_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden("This form has expired. Please go back, reload the page and try again.", code="csrf_failed")
 

@@ -1,12 +1,16 @@
 """Password hashing: argon2id at OWASP parameters through libpass's `passlib` API.
 
 Hashing is CPU-bound (~25 ms). A per-process cap on concurrent hashes, with a short queue,
-keeps a login flood from occupying every worker thread and starving other requests.
+keeps a login flood from occupying every worker thread and starving other requests: past
+the queue, or after waiting too long, a request is refused with 429 at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,12 +18,20 @@ from passlib.context import CryptContext
 
 from app.errors import TooManyRequests
 
+log = logging.getLogger("icbt")
+
+# OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1. `deprecated="auto"` plus
+# these settings make verify_and_update() return a new hash for any weaker or other-scheme
+# hash (security.md item 8). bcrypt is listed so imported legacy hashes can be verified and
+# upgraded when its backend is installed; without it such a hash simply fails to verify.
+ARGON2_MEMORY_KIB = 19456
+ARGON2_ROUNDS = 2
 pwd_context = CryptContext(
     schemes=["argon2", "bcrypt"],
     deprecated="auto",
     argon2__type="ID",
-    argon2__memory_cost=19456,
-    argon2__rounds=2,
+    argon2__memory_cost=ARGON2_MEMORY_KIB,
+    argon2__rounds=ARGON2_ROUNDS,
     argon2__parallelism=1,
 )
 
@@ -28,44 +40,95 @@ MAX_LENGTH = 256
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
-class _HashGate:
-    def __init__(self, concurrent: int = 2, queue: int = 8, wait_seconds: float = 5.0) -> None:
+class ServerBusy(TooManyRequests):
+    code, title = "busy", "The service is busy. Please wait a moment and try again."
+
+
+class HashGate:
+    """At most `concurrent` hashes at once in this process; at most `queue` more waiting,
+    each for at most `wait_seconds`. Anything beyond is refused (429), never queued forever.
+
+    The limit comes from `settings.max_concurrent_hashes`; `configure()` may be called at any
+    time (each caller releases the semaphore it acquired, so reconfiguring is safe)."""
+
+    def __init__(self, concurrent: int = 2, queue: int | None = None, wait_seconds: float = 5.0) -> None:
+        self._lock = threading.Lock()
+        self._from_settings = False  # sized from settings at app start, or on first use
         self.configure(concurrent, queue, wait_seconds)
 
-    def configure(self, concurrent: int, queue: int = 8, wait_seconds: float = 5.0) -> None:
-        self._sem = threading.BoundedSemaphore(concurrent)
-        self._waiting = 0
-        self._lock = threading.Lock()
-        self._queue = queue
-        self._wait = wait_seconds
-
-    def __enter__(self) -> None:
+    def configure(self, concurrent: int, queue: int | None = None, wait_seconds: float = 5.0) -> None:
         with self._lock:
-            if self._waiting >= self._queue:
-                raise TooManyRequests(headers={"Retry-After": "2"})
+            self.concurrent = max(1, concurrent)
+            self.queue = queue if queue is not None else 4 * self.concurrent
+            self.wait_seconds = wait_seconds
+            self._sem = threading.BoundedSemaphore(self.concurrent)
+            self._waiting = 0
+
+    def configure_from_settings(self) -> None:
+        from app.config import get_settings
+
+        self._from_settings = True
+        n = get_settings().max_concurrent_hashes
+        if n != self.concurrent:
+            self.configure(n)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._from_settings:
+            self._from_settings = True
+            self.configure_from_settings()
+        with self._lock:
+            sem = self._sem
+            if self._waiting >= self.queue:
+                raise ServerBusy(headers={"Retry-After": "2"})
             self._waiting += 1
         try:
-            if not self._sem.acquire(timeout=self._wait):
-                raise TooManyRequests(headers={"Retry-After": "2"})
+            acquired = sem.acquire(timeout=self.wait_seconds)
         finally:
             with self._lock:
-                self._waiting -= 1
+                if sem is self._sem:
+                    self._waiting -= 1
+        if not acquired:
+            raise ServerBusy(headers={"Retry-After": "2"})
+        try:
+            yield
+        finally:
+            sem.release()
 
-    def __exit__(self, *exc: object) -> None:
-        self._sem.release()
+
+hash_gate = HashGate()
 
 
-hash_gate = _HashGate()
+def configure(concurrent: int | None = None) -> None:
+    """At app start: size the gate from settings and pre-compute the dummy hash."""
+    if concurrent is None:
+        hash_gate.configure_from_settings()
+    else:
+        hash_gate.configure(concurrent)
+    _dummy_hash()
 
 
 def hash_password(password: str) -> str:
-    with hash_gate:
+    with hash_gate.slot():
         return pwd_context.hash(password)
 
 
 def verify_and_update(password: str, hashed: str) -> tuple[bool, str | None]:
-    with hash_gate:
-        return pwd_context.verify_and_update(password, hashed)
+    """(matches, new hash if the stored one is weaker than today's parameters)."""
+    with hash_gate.slot():
+        try:
+            return pwd_context.verify_and_update(password, hashed)
+        except (ValueError, TypeError, RuntimeError) as e:  # unknown scheme or missing backend
+            log.warning("password hash could not be verified (%s); treated as a mismatch", type(e).__name__)
+            pwd_context.verify(password, _dummy_hash())
+            return False, None
+
+
+def unusable_hash() -> str:
+    """A hash of a random secret nobody knows: for accounts that set their password by link."""
+    import secrets
+
+    return hash_password(secrets.token_urlsafe(32))
 
 
 @lru_cache
@@ -75,7 +138,7 @@ def _dummy_hash() -> str:
 
 def burn_verify(password: str) -> None:
     """Spend the same time as a real verify, for unknown accounts (no user enumeration)."""
-    with hash_gate:
+    with hash_gate.slot():
         pwd_context.verify(password, _dummy_hash())
 
 
@@ -83,18 +146,22 @@ def burn_verify(password: str) -> None:
 def common_passwords() -> frozenset[str]:
     if not _COMMON_FILE.exists():
         return frozenset()
-    return frozenset(l.strip().lower() for l in _COMMON_FILE.read_text().splitlines() if l.strip())
+    return frozenset(line.strip().lower() for line in _COMMON_FILE.read_text().splitlines()
+                     if line.strip() and not line.startswith("#"))
 
 
 def password_problem(password: str, *, email: str | None = None) -> str | None:
-    """None if acceptable, else a plain sentence saying what is wrong (NIST 800-63B style)."""
+    """None if acceptable, else a plain sentence saying what is wrong (NIST 800-63B style:
+    a minimum length and a blocklist, no composition rules)."""
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
     low = password.lower()
-    if low in common_passwords():
+    if low in common_passwords() or low.strip() in common_passwords():
         return "That password is too common. Try a few words that mean something to you."
-    if email and low == email.lower():
-        return "Your password cannot be your email address."
+    if email:
+        e = email.strip().lower()
+        if low == e or low == e.split("@", 1)[0]:
+            return "Your password cannot be your email address."
     return None
