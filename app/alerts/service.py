@@ -38,6 +38,7 @@ from app import clock
 from app.alerts.models import ACKNOWLEDGED, ACTIVE_STATUSES, OPEN, RESOLVED, Alert, AlertDelivery
 from app.audit import service as audit
 from app.config import get_settings
+from app.db import begin_write
 from app.errors import Conflict, InvalidInput, NotFound
 from app.monitoring import rules
 from app.monitoring.rules import Flag, MonitoringConfig, Tier
@@ -249,6 +250,7 @@ def escalate_overdue(session: Session, now: datetime | None = None, limit: int =
     overdue and e-mail the on-call list, once. Claimed with FOR UPDATE SKIP LOCKED on
     PostgreSQL so several workers never escalate the same alert twice. Only flushes."""
     now = now or clock.now()
+    begin_write(session)  # SQLite: one claimer at a time (PostgreSQL: SKIP LOCKED below)
     stmt = (select(Alert).where(Alert.status == OPEN, Alert.ack_due_at.is_not(None), Alert.ack_due_at <= now,
                                 Alert.escalated_at.is_(None))
             .order_by(Alert.ack_due_at).limit(limit))
@@ -291,8 +293,10 @@ def visible_clause(clinician_id: uuid.UUID) -> Any:
 def _get_visible(session: Session, clinician_id: uuid.UUID, alert_id: uuid.UUID, *,
                  for_update: bool = False) -> Alert:
     stmt = select(Alert).where(Alert.id == alert_id, visible_clause(clinician_id))
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Alert)
+    if for_update:
+        begin_write(session)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Alert)
     alert = session.scalars(stmt).first()
     if alert is None:
         raise NotFound()
@@ -382,7 +386,7 @@ def _name(session: Session, user_id: uuid.UUID | None) -> str | None:
     return accounts.display_name_of(session, u) or accounts.email_of(session, u)
 
 
-def _preload_keys(session: Session, owner_ids: set[uuid.UUID]) -> None:
+def preload_keys(session: Session, owner_ids: set[uuid.UUID]) -> None:
     """Load the data keys of everyone on a page in one query (not one per row)."""
     if owner_ids:
         list(session.scalars(select(crypto.DataKey).where(crypto.DataKey.owner_id.in_(owner_ids))))
@@ -401,7 +405,7 @@ def _views(session: Session, clinician_id: uuid.UUID, alerts: list[Alert], *, wi
             Assignment.clinician_id == clinician_id,
             Assignment.patient_id.in_({a.patient_id for a in alerts}))))
     if with_patient:
-        _preload_keys(session, {a.patient_id for a in alerts})
+        preload_keys(session, {a.patient_id for a in alerts})
     views = []
     for a in alerts:
         v = AlertView(
@@ -419,6 +423,11 @@ def _views(session: Session, clinician_id: uuid.UUID, alerts: list[Alert], *, wi
                 v.patient_email = accounts.email_of(session, p)
         views.append(v)
     return views
+
+
+def summary_view(session: Session, clinician_id: uuid.UUID, alert: Alert) -> AlertView:
+    """The list view of one alert the caller already holds (no patient details)."""
+    return _views(session, clinician_id, [alert], with_patient=False)[0]
 
 
 STATUS_FILTERS = {"open": (OPEN,), "acknowledged": (ACKNOWLEDGED,), "active": ACTIVE_STATUSES,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.alerts import service as alerts
-from app.db import UTCDateTime
+from app.db import UTCDateTime, begin_write
 from app.monitoring import rules
 from app.monitoring.config import get_config, recheck_interval
 from app.monitoring.models import MonitorState, Reminder
@@ -69,6 +69,7 @@ def _insert(session: Session) -> Any:
 
 def lock_patient(session: Session, patient_id: uuid.UUID) -> MonitorState:
     """The patient's monitor row, created if missing and locked for this transaction."""
+    begin_write(session)
     insert = _insert(session)
     session.execute(insert(MonitorState).values(patient_id=patient_id, next_check_at=clock.now())
                     .on_conflict_do_nothing(index_elements=["patient_id"]))
@@ -236,6 +237,7 @@ def _ensure_states(session: Session, now: datetime) -> None:
 
 
 def _claim(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
+    begin_write(session)  # SQLite: one claimer at a time (PostgreSQL: SKIP LOCKED below)
     stmt = (select(MonitorState).where(MonitorState.next_check_at <= now)
             .order_by(MonitorState.next_check_at).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
