@@ -145,12 +145,15 @@ def change_password(request: Request, session: SessionDep, user: PageUser,
                     new_password: Annotated[str, Form(max_length=256)] = "") -> Response:
     try:
         service.change_password(session, user, current_password, new_password)
-    except InvalidInput as e:
+    except (InvalidInput, TooManyRequests) as e:
+        field = getattr(e, "field", None) or ("current_password" if e.status_code == 429 else "new_password")
         rows = sessions.active_for(session, user.id)
-        return render(request, "auth/account.html", {
+        resp = render(request, "auth/account.html", {
             "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
             "sessions": rows, "current_id": request.state.auth_session.id,
-            "errors": {e.field or "new_password": e.detail}}, status_code=422)
+            "errors": {field: e.detail}}, status_code=e.status_code)
+        resp.headers.update(e.headers)
+        return resp
     resp = redirect("/login?notice=password-changed")
     resp.delete_cookie(sessions.COOKIE_NAME, path="/")
     return resp

@@ -36,10 +36,6 @@ async def csrf_protect(request: Request, _user: PageUserOptional) -> None:
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden("This form was sent from another site, so it was refused.", code="csrf_failed")
     auth = getattr(request.state, "auth_session", None)
-    if auth is None and request.url.path == "/logout":
-        # Signing out with a session that has already ended (idle timeout): nothing to protect,
-        # and an error page would only confuse. A live session still needs its token.
-        return
     form = await request.form()
     sent = form.get(FIELD)
     expected = getattr(request.state, "csrf_token", None) if auth is not None else request.cookies.get(ANON_COOKIE)
