@@ -126,17 +126,38 @@ def register(request: Request, session: SessionDep,
     return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
 
 
+def device_label(user_agent: str | None, kind: str) -> str:
+    """'Chrome on Android' rather than a raw User-Agent string."""
+    ua = user_agent or ""
+    browser = next((name for key, name in (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+                                           ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+                    if key in ua), None)
+    system = next((name for key, name in (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+                                          ("Windows", "Windows"), ("Mac OS X", "Mac"), ("Linux", "Linux"))
+                   if key in ua), None)
+    if kind == "bearer" and not browser:
+        return "An app" + (f" on {system}" if system else "")
+    if browser or system:
+        return f"{browser or 'A browser'}" + (f" on {system}" if system else "")
+    return "Unknown device"
+
+
+def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
+                  notice: str | None = None, status_code: int = 200) -> Response:
+    rows = sessions.active_for(session, user.id)
+    return render(request, "auth/account.html", {
+        "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
+        "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
+        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice}, status_code=status_code)
+
+
 def _looks_like_email(email: str) -> bool:
     return re.match(EMAIL_PATTERN, email.strip()) is not None
 
 
 @router.get("/account")
 def account(request: Request, session: SessionDep, user: PageUser, notice: str | None = None) -> Response:
-    current = request.state.auth_session
-    rows = sessions.active_for(session, user.id)
-    return render(request, "auth/account.html", {
-        "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
-        "sessions": rows, "current_id": current.id, "errors": {}, "notice": NOTICES.get(notice or "")})
+    return _account_page(request, session, user, {}, NOTICES.get(notice or ""))
 
 
 @router.post("/account/password")
@@ -147,11 +168,7 @@ def change_password(request: Request, session: SessionDep, user: PageUser,
         service.change_password(session, user, current_password, new_password)
     except (InvalidInput, TooManyRequests) as e:
         field = getattr(e, "field", None) or ("current_password" if e.status_code == 429 else "new_password")
-        rows = sessions.active_for(session, user.id)
-        resp = render(request, "auth/account.html", {
-            "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
-            "sessions": rows, "current_id": request.state.auth_session.id,
-            "errors": {field: e.detail}}, status_code=e.status_code)
+        resp = _account_page(request, session, user, {field: e.detail}, status_code=e.status_code)
         resp.headers.update(e.headers)
         return resp
     resp = redirect("/login?notice=password-changed")
