@@ -138,7 +138,7 @@ def test_patient_b_cannot_see_or_change_patient_a_entry(client, anon_client, ses
     bob = make_user(session)
     browser_login(anon_client, bob)
     missing = uuid.uuid4()
-    for path in (f"/diary/{{}}/edit", f"/diary/{{}}/delete"):
+    for path in ("/diary/{}/edit", "/diary/{}/delete"):
         theirs = anon_client.get(path.format(entry_id))
         nothing = anon_client.get(path.format(missing))
         assert theirs.status_code == nothing.status_code == 404
