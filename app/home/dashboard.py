@@ -49,14 +49,6 @@ def _day(at: datetime, now: datetime) -> str:
     return f"{at:%A %-d %B}" if abs((at.date() - now.date()).days) < 180 else f"{at:%-d %B %Y}"
 
 
-def _module_href(programme: ModuleType, status: Any) -> str:
-    if status.status == "in_progress" and status.last_page:
-        if status.last_page == programme.QUIZ_STEP:
-            return f"/modules/{status.slug}/quiz"
-        return f"/modules/{status.slug}/pages/{status.last_page}"
-    return f"/modules/{status.slug}"
-
-
 def patient_home(session: Session, user: User) -> dict[str, Any]:
     now = clock.now()
     ctx: dict[str, Any] = {"display_name": accounts.display_name_of(session, user), "now": now}
@@ -80,7 +72,7 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         summary = programme.progress_summary(session, user)
         current = summary.current
         ctx["programme"] = summary
-        ctx["current_href"] = _module_href(programme, current) if current else None
+        ctx["current_href"] = current.resume_href if current else None
         ctx["next_opens"] = summary.next_locked.opens_text(now) if summary.next_locked else None
         if current is not None:
             if current.status == "in_progress":

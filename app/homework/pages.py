@@ -47,7 +47,7 @@ def _labels(exercise: Exercise) -> dict[str, str]:
         out[f.name] = f.label
         for c in f.columns or []:
             for i in range(f.max_rows or 0):
-                out[f"{f.name}.{i}.{c.name}"] = f"{f.label} (row {i + 1}): {c.label}"
+                out[f"{f.name}.{i}.{c.name}"] = f"{c.label} (row {i + 1})"
     return out
 
 

@@ -50,6 +50,7 @@ class ModuleStatus:
     steps_total: int                 # lesson pages + the "check your understanding" step
     furthest_step: int               # 0-based, -1 before the first page is opened
     last_page: str | None            # page slug (or QUIZ_STEP) to resume at
+    last_step: int                   # 0-based position of last_page, -1 if none
     started_at: datetime | None
     waiting_for: int | None          # locked: the module number to finish first
     content_version_read: int | None
@@ -62,6 +63,20 @@ class ModuleStatus:
     @property
     def steps_done(self) -> int:
         return self.steps_total if self.completed_at else self.furthest_step + 1
+
+    @property
+    def resume_href(self) -> str:
+        """Where "carry on" goes: the page last read, else the module's overview."""
+        if self.last_page == QUIZ_STEP:
+            return f"/modules/{self.slug}/quiz"
+        if self.last_page and self.status != schedule.LOCKED:
+            return f"/modules/{self.slug}/pages/{self.last_page}"
+        return f"/modules/{self.slug}"
+
+    @property
+    def current_step(self) -> int:
+        """1-based page the patient is on (where they will carry on)."""
+        return max(self.last_step, 0) + 1
 
     @property
     def percent(self) -> int:
@@ -143,12 +158,14 @@ def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime) -> 
     out = []
     for m, slot in zip(prog.modules, slots, strict=True):
         r = rows.get(m.slug)
+        order = steps(m)
         out.append(ModuleStatus(
             slug=m.slug, number=m.number, title=m.title, summary=m.summary, status=slot.status,
             available_at=slot.available_at, completed_at=r.completed_at if r else None,
             estimated_minutes=m.estimated_minutes, content_version=m.content_version,
             steps_total=len(m.pages) + 1, furthest_step=r.furthest_page if r else -1,
             last_page=r.last_page if r else None, started_at=r.started_at if r else None,
+            last_step=order.index(r.last_page) if r and r.last_page in order else -1,
             waiting_for=slot.waiting_for, content_version_read=r.content_version_read if r else None,
             content_version_completed=r.content_version_completed if r else None))
     return out

@@ -39,7 +39,7 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     html = client.get("/").text
     step = next_step(html)
     assert "Carry on with module 1" in step and f'href="/modules/{M1}/pages/the-five-areas"' in step
-    assert "Page 3 of 8" in html and '<progress max="8" value="3"' in html
+    assert "Page 3 of 8" in html and 'aria-valuemax="8" aria-valuenow="3"' in html
 
     client.post(f"/modules/{M1}/complete", data={"csrf_token": csrf_from(html)})
     html = client.get("/").text

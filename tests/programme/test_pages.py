@@ -41,7 +41,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     # Page by page, following the "Next page" links.
     r = client.get(first)
     assert r.status_code == 200 and "We are glad you are here" in r.text
-    assert "Page 1 of 8" in r.text and '<progress max="8" value="1"' in r.text
+    assert "Page 1 of 8" in r.text and 'aria-valuemax="8" aria-valuenow="1"' in r.text
     url, seen = first, []
     while True:
         page = client.get(url)
