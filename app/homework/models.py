@@ -19,7 +19,9 @@ SUBMITTED = "submitted"
 class HomeworkEntry(UUIDPk, Timestamps, Base):
     __tablename__ = "homework_entries"
     # A resubmitted form (double click, back button) carries the same key: one entry, not two.
-    __table_args__ = (UniqueConstraint("patient_id", "idempotency_key", name="uq_homework_entries_patient_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("patient_id", "idempotency_key", name="uq_homework_entries_patient_idempotency_key"),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     task_slug: Mapped[str] = mapped_column(String(64))
