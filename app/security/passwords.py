@@ -59,7 +59,9 @@ class HashGate:
     def configure(self, concurrent: int, queue: int | None = None, wait_seconds: float = 5.0) -> None:
         with self._lock:
             self.concurrent = max(1, concurrent)
-            self.queue = queue if queue is not None else 4 * self.concurrent
+            # Waiting requests hold a database connection (the throttle check comes first): keep
+            # the queue well inside the connection pool (SQLite 5+10, PostgreSQL 10+10).
+            self.queue = queue if queue is not None else min(4 * self.concurrent, 8)
             self.wait_seconds = wait_seconds
             self._sem = threading.BoundedSemaphore(self.concurrent)
             self._waiting = 0
