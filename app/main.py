@@ -134,6 +134,8 @@ def _install_docs(app: FastAPI) -> None:
 def create_app(*, run_worker: bool | None = None) -> FastAPI:
     settings = get_settings()
     startup.check(settings)  # raises ConfigError with one line saying what to fix
+    from app.security import passwords
+    passwords.configure()  # size the hashing gate from settings; pre-compute the dummy hash
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from app.config import ROOT
+from app.config import ROOT, get_settings
 from app.security import csrf
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
@@ -32,6 +32,7 @@ def _datetime(value: datetime | None) -> str:
 env.globals["csrf_token"] = _csrf_token
 env.filters["date"] = _date
 env.filters["datetime"] = _datetime
+env.globals["self_registration"] = lambda: get_settings().self_registration
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,

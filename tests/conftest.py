@@ -127,7 +127,7 @@ def app(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
-    with TestClient(app, base_url="http://testserver") as c:
+    with TestClient(app, base_url="https://testserver") as c:  # cookies are Secure outside development
         yield c
 
 
@@ -135,7 +135,7 @@ def client(app):  # type: ignore[no-untyped-def]
 def anon_client(app):  # type: ignore[no-untyped-def]
     """A second, independent browser."""
     from fastapi.testclient import TestClient
-    with TestClient(app, base_url="http://testserver") as c:
+    with TestClient(app, base_url="https://testserver") as c:  # cookies are Secure outside development
         yield c
 
 
