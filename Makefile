@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench coverage clean
+.PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench bench-scale coverage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +44,18 @@ test-postgres: $(VENV)/.test-installed
 test-e2e: $(VENV)/.test-installed
 	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) -m e2e
 
+## A demo clinician, admin and six patients with weeks of history (prints how to sign in).
 demo: $(VENV)/.run-installed
 	$(BIN)/icbt migrate && $(BIN)/icbt seed-demo
 
-bench: $(VENV)/.test-installed
-	$(BIN)/python -m bench.run
+## Load benchmark (needs wrk; ~10 min): SQLite 1 and 2 workers, PostgreSQL 2 workers, bare stack.
+## Extra options: make bench BENCH_ARGS="-d 5 --servers sqlite-2w,bare-2w"
+bench: $(VENV)/.run-installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Scale benchmark: 100 / 1,000 / 10,000 patients x 52 weeks (first run makes the datasets: ~20 min).
+bench-scale: $(VENV)/.run-installed
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov

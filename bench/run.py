@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -357,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
                         "than this (default 0.3; the benchmark's own processes are not counted)")
     p.add_argument("--wait", type=float, default=300, help="wait at most this long for a quiet machine (s)")
     p.add_argument("--publish", action="store_true", help="also write bench/latest.json")
+    p.add_argument("--no-json", action="store_true", help="do not print the JSON (it is always written)")
     args = p.parse_args(argv)
 
     which = args.servers.split(",")
@@ -399,7 +399,6 @@ def main(argv: list[str] | None = None) -> int:
     run.out["load_end"] = h.load_average()
     run.out["seconds"] = round(time.monotonic() - started, 1)
     run.out["targets"] = targets(run.out)
-    print_table(run.out)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     path = h.RESULTS / f"bench-{stamp}.json"
     text = json.dumps(run.out, indent=2, default=str)
@@ -407,9 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     (h.RESULTS / "latest.json").write_text(text)
     if args.publish:
         (h.BENCH / "latest.json").write_text(text)
-    print(f"\nJSON: {path}" + (" and bench/latest.json" if args.publish else ""))
-    print(text if os.environ.get("BENCH_PRINT_JSON") == "1" else "(set BENCH_PRINT_JSON=1 to print it here too)")
-    print(f"whole run: {run.out['seconds']:.0f} s")
+    if not args.no_json:
+        print("\n" + text)
+    print_table(run.out)
+    print(f"\nJSON: {path.relative_to(h.ROOT)}" + (" and bench/latest.json" if args.publish else "")
+          + f"; whole run {run.out['seconds']:.0f} s")
     return 0
 
 

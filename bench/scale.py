@@ -134,16 +134,18 @@ def measure_scale(args: argparse.Namespace, run_dir: Path, size: int, path: Path
     res["other_cpu_before"] = h.wait_for_quiet(args.max_other_cpu, args.wait)
     with h.server(f"scale-{size}", h.app_server_argv(), env, args.workers, run_dir) as srv, \
             h.RssSampler(srv.worker_pids) as rss:
-        for ep, extra in (("healthz", {"path": "/healthz"}),
-                          ("dashboard", {"path": "/clinician", "auth": cookie}),
-                          ("alerts", {"path": "/clinician/alerts", "auth": cookie}),
-                          ("patient_page", {"path": "/clinician/patients/x", "auth": cookie, "paths": paths})):
-            res["endpoints"][ep] = _wrk(args, srv, extra)
+        for conns in args.connections:
+            for ep, extra in (("healthz", {"path": "/healthz"}),
+                              ("dashboard", {"path": "/clinician", "auth": cookie}),
+                              ("alerts", {"path": "/clinician/alerts", "auth": cookie}),
+                              ("patient_page", {"path": "/clinician/patients/x", "auth": cookie, "paths": paths})):
+                res["endpoints"].setdefault(ep, {})[f"c{conns}"] = _wrk(args, srv, extra, connections=conns)
         res["peak_worker_rss_mb"] = rss.peak_mb
     return res
 
 
-def _wrk(args: argparse.Namespace, srv: h.Server, extra: dict[str, Any], *, max_uses: int = 0) -> dict[str, Any]:
+def _wrk(args: argparse.Namespace, srv: h.Server, extra: dict[str, Any], *, max_uses: int = 0,
+         connections: int = 16) -> dict[str, Any]:
     env = {"BENCH_METHOD": extra.get("method", "GET")}
     if extra.get("auth"):
         env["BENCH_AUTH_FILE"] = str(extra["auth"])
@@ -155,15 +157,20 @@ def _wrk(args: argparse.Namespace, srv: h.Server, extra: dict[str, Any], *, max_
         env["BENCH_MAX_USES"] = str(max_uses)
     script = "cookie.lua" if extra.get("auth") and "Cookie" in Path(extra["auth"]).read_text() else \
         "bearer.lua" if extra.get("auth") else "plain.lua"
+    threads = min(2, connections)
+    env["BENCH_THREADS"] = str(threads)
     if args.warmup and not max_uses:
-        h.wrk(srv.url + extra["path"], script, duration=args.warmup, env=env)
+        h.wrk(srv.url + extra["path"], script, duration=args.warmup, env=env, connections=connections,
+              threads=threads)
     with h.ForeignCpu() as other:
-        r = h.wrk(srv.url + extra["path"], script, duration=args.duration, env=env)
+        r = h.wrk(srv.url + extra["path"], script, duration=args.duration, env=env, connections=connections,
+                  threads=threads)
     d = r.as_dict()
     d["other_cpu_cores"] = other.cores
     d["ok_fraction"] = round(r.ok_fraction, 4)
     name = extra["path"] if not extra.get("paths") else Path(extra["paths"]).read_text().split()[0].rsplit("/", 1)[0] + "/…"
-    h.log(f"  {name:<28} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
+    d["connections"] = connections
+    h.log(f"  {name:<24} c{connections:<3} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
           f"p99 {d['p99_ms']:6.1f} ms  n={d['requests']}  (others {other.cores:.2f} cores)"
           + ("" if r.ok_fraction >= 0.99 else f"  ! answers {r.codes}"))
     return d
@@ -186,25 +193,30 @@ def measure_history(args: argparse.Namespace, run_dir: Path, path: Path, meta: d
         groups = {"1 week": h.make_tokens(db, short_ids, "bearer"),
                   f"{meta['weeks']} weeks": h.make_tokens(db, long_ids, "bearer")}
     bodies = h.write_lines(run_dir / "checkins.txt", checkin_bodies())
-    res: dict[str, Any] = {"patients_per_group": n, "submissions_per_patient": 2, "groups": {}}
+    res: dict[str, Any] = {"patients_per_group": n, "submissions_per_patient": args.history_rounds * len(args.connections),
+                           "groups": {}}
     res["other_cpu_before"] = h.wait_for_quiet(args.max_other_cpu, args.wait)
     with h.server("history", h.app_server_argv(), env, args.workers, run_dir) as srv:
         # warm up on other patients' reads so both groups start from the same state
         h.wrk(srv.url + "/healthz", "plain.lua", duration=2)
-        for rounds in range(args.history_rounds):
-            for label, toks in groups.items():
-                auth = h.write_lines(run_dir / f"hist-{label.replace(' ', '')}.txt",
-                                     [f"Authorization: Bearer {t}" for t in toks])
-                d = _wrk(args, srv, {"path": "/api/v1/assessments", "method": "POST", "auth": auth,
-                                     "bodies": bodies}, max_uses=1)
-                res["groups"].setdefault(label, []).append(d)
-    for label, runs in res["groups"].items():
-        res["groups"][label] = {"runs": runs, "p50_ms": min(r["p50_ms"] for r in runs),
-                                "p95_ms": min(r["p95_ms"] for r in runs), "rps": max(r["rps"] for r in runs)}
+        for conns in args.connections:
+            for rounds in range(args.history_rounds):
+                for label, toks in groups.items():
+                    auth = h.write_lines(run_dir / f"hist-{label.replace(' ', '')}.txt",
+                                         [f"Authorization: Bearer {t}" for t in toks])
+                    d = _wrk(args, srv, {"path": "/api/v1/assessments", "method": "POST", "auth": auth,
+                                         "bodies": bodies}, max_uses=1, connections=conns)
+                    res["groups"].setdefault(label, {}).setdefault(f"c{conns}", []).append(d)
+    for label, by_c in res["groups"].items():
+        for c, runs in by_c.items():
+            by_c[c] = {"runs": runs, "p50_ms": min(r["p50_ms"] for r in runs),
+                       "p95_ms": min(r["p95_ms"] for r in runs), "rps": max(r["rps"] for r in runs)}
     return res
 
 
 def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """Scale targets at concurrency 1 (the page's own time, as one clinician sees it) and, for
+    information, at 16 (queueing on a busy server)."""
     t = []
     sizes = {s["patients"]: s for s in out["scales"]}
     big, small = sizes.get(max(sizes, default=0)), sizes.get(min(sizes, default=0))
@@ -212,17 +224,20 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     def add(name: str, value: float | None, limit: float, note: str = "") -> None:
         t.append({"target": name, "value": None if value is None else round(value, 3), "limit": limit,
                   "kind": "max", "met": None if value is None else value <= limit, "note": note})
-    if big and small:
-        d_big, d_small = big["endpoints"]["dashboard"], small["endpoints"]["dashboard"]
-        add(f"dashboard p95 ms at {big['patients']:,} patients", d_big["p95_ms"], 100)
-        add(f"dashboard p95 at {big['patients']:,} / at {small['patients']:,} patients",
-            d_big["p95_ms"] / d_small["p95_ms"], 1.5, f"{d_big['p95_ms']} vs {d_small['p95_ms']} ms")
-    hist = out.get("history")
-    if hist:
-        g = hist["groups"]
-        short, long_ = g["1 week"], next(v for k, v in g.items() if k != "1 week")
-        add("check-in submit p50 at 52 weeks / at 1 week of history", long_["p50_ms"] / short["p50_ms"], 1.2,
-            f"{long_['p50_ms']} vs {short['p50_ms']} ms (p95 {long_['p95_ms']} vs {short['p95_ms']})")
+    for c in [f"c{x}" for x in out["settings"]["connections"]]:
+        if big and small and c in big["endpoints"]["dashboard"]:
+            d_big, d_small = big["endpoints"]["dashboard"][c], small["endpoints"]["dashboard"][c]
+            add(f"dashboard p95 ms at {big['patients']:,} patients ({c})", d_big["p95_ms"], 100)
+            add(f"dashboard p95 at {big['patients']:,} / at {small['patients']:,} patients ({c})",
+                d_big["p95_ms"] / d_small["p95_ms"], 1.5, f"{d_big['p95_ms']} vs {d_small['p95_ms']} ms")
+        hist = out.get("history")
+        if hist:
+            g = hist["groups"]
+            short = g["1 week"].get(c)
+            long_ = next(v for k, v in g.items() if k != "1 week").get(c)
+            if short and long_:
+                add(f"check-in submit p50 at 52 / at 1 week of history ({c})", long_["p50_ms"] / short["p50_ms"],
+                    1.2, f"{long_['p50_ms']} vs {short['p50_ms']} ms (p95 {long_['p95_ms']} vs {short['p95_ms']})")
     return t
 
 
@@ -234,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--short", type=int, default=300, help="one-week patients for the check-in comparison")
     p.add_argument("--history-size", type=int, default=1000,
                    help="dataset size used for the check-in comparison (default 1000)")
-    p.add_argument("--history-rounds", type=int, default=2)
+    p.add_argument("--history-rounds", type=int, default=1)
+    p.add_argument("-c", "--connections", default="1,16", type=lambda v: [int(x) for x in v.split(",")],
+                   help="wrk connections; each endpoint is measured at each (default 1,16)")
     p.add_argument("-d", "--duration", type=float, default=10)
     p.add_argument("--warmup", type=float, default=2)
     p.add_argument("--workers", type=int, default=2)
@@ -274,18 +291,21 @@ def main(argv: list[str] | None = None) -> int:
           f"load at start {out['load_start']} at end {out['load_end']}")
     print(f"generator through the services: {meta.get('events_per_s')} events/s; "
           f"copies: {out.get('cloning')}")
-    print(f"{'patients':>9} {'endpoint':<13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'other':>6}  peak RSS")
+    print(f"{'patients':>9} {'endpoint':<13} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'other':>6}  peak RSS")
     for sc in out["scales"]:
         first = True
-        for ep, d in sc["endpoints"].items():
-            print(f"{sc['patients'] if first else '':>9} {ep:<13} {d['rps']:>8,.0f} {d['p50_ms']:>8.1f} "
-                  f"{d['p95_ms']:>8.1f} {d['p99_ms']:>8.1f} {d['other_cpu_cores']:>6.2f}"
-                  + (f"  {sc['peak_worker_rss_mb']} MB" if first else ""))
-            first = False
+        for ep, by_c in sc["endpoints"].items():
+            for c, d in by_c.items():
+                print(f"{sc['patients'] if first else '':>9} {ep:<13} {c[1:]:>4} {d['rps']:>8,.0f} {d['p50_ms']:>8.1f} "
+                      f"{d['p95_ms']:>8.1f} {d['p99_ms']:>8.1f} {d['other_cpu_cores']:>6.2f}"
+                      + (f"  {sc['peak_worker_rss_mb']} MB" if first else ""))
+                first = False
     if hist:
-        for label, g in out["history"]["groups"].items():
-            print(f"check-in submit, {label:<9} history: p50 {g['p50_ms']:.1f} ms, p95 {g['p95_ms']:.1f} ms "
-                  f"(best of {len(g['runs'])} rounds)")
+        for label, by_c in out["history"]["groups"].items():
+            for c, g in by_c.items():
+                print(f"check-in submit, {label:<9} of history, {c}: p50 {g['p50_ms']:.1f} ms, p95 {g['p95_ms']:.1f} ms, "
+                      f"{g['rps']:.0f} req/s")
     print("\nTargets:")
     for t in out["targets"]:
         mark = {True: "MET ", False: "MISS", None: "n/a "}[t["met"]]
