@@ -1,7 +1,7 @@
 """measures: mood diary entries and PHQ-9 / GAD-7 check-ins (sealed values; plain ids and times)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 05:00:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import app.db
 import app.security.crypto
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """programme: module progress, quiz responses (programme) and homework entries (homework)
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22 05:10:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import app.security.crypto
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

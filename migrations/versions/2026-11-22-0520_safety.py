@@ -1,7 +1,7 @@
 """safety: alerts and their deliveries, the monitor's per-patient state and reminders, safety plans
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-22 05:20:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import app.security.crypto
 
 
 revision = '0005'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
