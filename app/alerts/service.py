@@ -389,7 +389,9 @@ def _name(session: Session, user_id: uuid.UUID | None) -> str | None:
 def preload_keys(session: Session, owner_ids: set[uuid.UUID]) -> None:
     """Load the data keys of everyone on a page in one query (not one per row)."""
     if owner_ids:
-        list(session.scalars(select(crypto.DataKey).where(crypto.DataKey.owner_id.in_(owner_ids))))
+        rows = list(session.scalars(select(crypto.DataKey).where(crypto.DataKey.owner_id.in_(owner_ids))))
+        for row in rows:  # unwrapped into the session's key cache while `rows` holds them
+            crypto.data_key(session, row.owner_id)
 
 
 def _views(session: Session, clinician_id: uuid.UUID, alerts: list[Alert], *, with_patient: bool = True,

@@ -43,6 +43,9 @@ log = logging.getLogger("icbt.monitoring")
 T = TypeVar("T")
 LEASE = timedelta(minutes=10)      # a claimed patient not finished by then is picked up again
 MODULE_REMINDER_WINDOW = timedelta(days=7)
+#: The first check-in is due at enrolment, when the patient is usually doing it anyway:
+#: e-mail them about it only if it is still not done a day later.
+BASELINE_REMINDER_DELAY = timedelta(days=1)
 
 
 def _optional(module: str, fn: Callable[[Any], T]) -> T | None:
@@ -320,7 +323,8 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
     last_phq9 = _latest_phq9_at(session, pid)
     due = rules.checkin_due_at(enrolled, last_phq9, config)
     key = due.isoformat()
-    if now >= due and send_reminder(session, pid, "checkin_due", key, now):
+    remind_at = due + (BASELINE_REMINDER_DELAY if last_phq9 is None or last_phq9 < enrolled else timedelta(0))
+    if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
         result.reminders += 1
     flag = rules.missed_checkin(enrolled, last_phq9, now, config)
     reminded_at = _reminder_at(session, pid, "checkin_due", key)
