@@ -48,6 +48,7 @@ class RecipientOut(BaseModel):
 
 class AlertDetailOut(AlertOut):
     rule_label: str
+    trigger: str | None = None
     value: Any = None
     detail: str | None = None
     acknowledged_by: str | None = None
@@ -59,7 +60,7 @@ class AlertDetailOut(AlertOut):
     @classmethod
     def of(cls, v: AlertView) -> AlertDetailOut:
         base = AlertOut.of(v).model_dump()
-        return cls(**base, rule_label=v.rule_label, value=v.value, detail=v.detail,
+        return cls(**base, rule_label=v.rule_label, trigger=v.trigger, value=v.value, detail=v.detail,
                    acknowledged_by=v.acknowledged_by, ack_note=v.ack_note, resolved_by=v.resolved_by,
                    resolve_note=v.resolve_note, recipients=[RecipientOut(**r) for r in v.recipients])
 

@@ -84,6 +84,45 @@ def rule_label(rule: str) -> str:
     return RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
 
 
+_INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+
+
+def describe(rule: str, value: Any, detail: str | None) -> str:
+    """The trigger in words for clinicians, from the flag's value and detail codes."""
+    detail = detail or ""
+    try:
+        if rule in (rules.ITEM9_HIGH, rules.ITEM9_ANY):
+            return f"Item 9 answered {value} (0-3)"
+        if rule == rules.ITEM9_UNKNOWN:
+            return "Item 9 was not answered"
+        if rule == rules.SEVERE_SCORE:
+            return f"PHQ-9 total {value}"
+        if rule == rules.RELIABLE_DETERIORATION:
+            instrument, change, ref = detail.split(":")
+            kind, ref_total = ref.split("=")
+            against = "the baseline" if kind == "vs_baseline" else "the best score so far"
+            return (f"{_INSTRUMENT_NAMES.get(instrument, instrument)} {value}: {change} compared with "
+                    f"{against} ({ref_total})")
+        if rule == rules.NOT_ON_TRACK:
+            week, upper = (part.split("=")[1] for part in detail.split(":"))
+            return f"PHQ-9 {value} in week {week}, above the expected-recovery band (up to {upper}) twice running"
+        if rule == rules.MOOD_DECLINE:
+            if detail == "mean_drop":
+                return f"Mean mood of the last 7 days {value} points below the 28 days before"
+            return f"Several diary entries in a row at mood {value} or lower"
+        if rule == rules.DISENGAGED:
+            return f"No lesson, diary or check-in for {value} days"
+        if rule == rules.MISSED_CHECKIN:
+            first = " (no PHQ-9 since enrolment)" if detail == "no_phq9_since_enrolment" else ""
+            return f"Weekly check-in {value} days overdue{first}"
+        if rule == rules.PATIENT_REPORTED_EMERGENCY:
+            where = "mood diary" if value == "diary" else "check-in result page"
+            return f"Pressed \"I am not safe right now\" on the {where}"
+    except (ValueError, AttributeError):
+        pass
+    return f"{value}" + (f" ({detail})" if detail else "")
+
+
 def tier_rank_expr() -> Any:
     return case({"emergency": 3, "urgent": 2, "routine": 1}, value=Alert.tier, else_=0)
 
@@ -341,6 +380,7 @@ class AlertView:
     patient_name: str | None = None
     patient_email: str | None = None
     value: Any = None
+    trigger: str | None = None       # describe(rule, value, detail)
     detail: str | None = None
     acknowledged_by: str | None = None
     ack_note: str | None = None
@@ -468,6 +508,7 @@ def get_for_clinician(session: Session, clinician: Any, alert_id: uuid.UUID) -> 
     v = _views(session, clinician.id, [alert])[0]
     v.value = crypto.unseal_json(session, alert, "value_enc")
     v.detail = crypto.unseal(session, alert, "detail_enc")
+    v.trigger = describe(alert.rule, v.value, v.detail)
     v.ack_note = crypto.unseal(session, alert, "ack_note_enc")
     v.resolve_note = crypto.unseal(session, alert, "resolve_note_enc")
     v.acknowledged_by = _name(session, alert.acknowledged_by)
@@ -560,7 +601,9 @@ class PatientAlertStatus:
 
 
 def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[PatientAlertStatus]:
-    """The patient's active alerts, and those resolved in the last 7 days, newest first."""
+    """The patient's active alerts, and those resolved in the last 7 days: one line per
+    topic (several rules fired by one check-in read as one), "told" before "seen" (something
+    the care team has not seen yet wins), highest tier first."""
     now = clock.now()
     rows = session.scalars(select(Alert).where(
         Alert.patient_id == patient_id,
@@ -576,7 +619,14 @@ def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[Patien
         out.append(PatientAlertStatus(alert_id=a.id, tier=a.tier, state=state,
                                       topic=_PATIENT_TOPIC.get(a.rule, _PATIENT_TOPIC_DEFAULT),
                                       message=msg, since=a.created_at, updated_at=updated))
-    return out
+    out.sort(key=lambda x: (x.state != "told", -TIER_RANK[x.tier], -x.updated_at.timestamp()))
+    seen_topics: set[str] = set()
+    unique = []
+    for x in out:
+        if x.topic not in seen_topics:
+            seen_topics.add(x.topic)
+            unique.append(x)
+    return unique
 
 
 # ---------------------------------------------------------------- counts for the dashboard

@@ -150,6 +150,7 @@ def deliver_due(open_session, settings: Settings | None = None, send=smtp_send, 
     failed attempt instead of blocking the others. Sending stops before the claim could expire
     (so another worker never sends a message this one is still sending); the rest is released.
     """
+    import app.models  # noqa: F401 - every mapper (outbox.user_id -> users) in a bare CLI process
     settings = settings or get_settings()
     started = time.monotonic()
     outgoing: list[Outgoing] = []

@@ -357,6 +357,7 @@ def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Sess
                  batch: int = 50, all_patients: bool = False) -> ScheduleResult:
     """One run of the scheduled job. Idempotent: running it again at the same time does
     nothing more. Each step commits in small transactions of its own."""
+    import app.models  # noqa: F401 - every mapper, when run from a bare CLI process
     from app.accounts import service as accounts
     from app.db import get_db
 

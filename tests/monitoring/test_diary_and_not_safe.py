@@ -128,3 +128,23 @@ def test_assigned_alerts_stay_private_to_the_care_team(session, frozen_clock):
     submit(session, patient, "phq9", phq9(12, item9=2))       # urgent, not overdue
     assert alerts.list_for_clinician(session, other.id) == ([], 0)
     assert len(alerts.list_for_clinician(session, clinician.id)[0]) == 1
+
+
+def test_patient_sees_one_line_per_topic_and_told_wins(session, frozen_clock):
+    patient, clinician = care_pair(session)
+    submit(session, patient, "phq9", phq9(8))
+    frozen_clock(later(days=7))
+    submit(session, patient, "phq9", phq9(17, item9=1))      # item9_any + reliable_deterioration
+    first, second = alerts_of(session, patient)
+    [s] = alerts.patient_alert_status(session, patient.id)
+    assert (s.topic, s.state) == ("Your check-in answers", "told")
+    alerts.acknowledge(session, clinician.user, first.id)
+    session.commit()
+    assert [x.state for x in alerts.patient_alert_status(session, patient.id)] == ["told"]
+    alerts.acknowledge(session, clinician.user, second.id)
+    session.commit()
+    assert [x.state for x in alerts.patient_alert_status(session, patient.id)] == ["seen"]
+    monitoring.report_not_safe(session, patient.user, "diary")
+    session.commit()
+    got = [(x.topic, x.state) for x in alerts.patient_alert_status(session, patient.id)]
+    assert got == [("You told us you are not safe right now", "told"), ("Your check-in answers", "seen")]
