@@ -31,8 +31,10 @@ router = APIRouter(tags=["check-ins"])
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
-    description="Any unique string (e.g. a UUID) per check-in: sending the same request again "
-                "with the same key stores nothing new and returns the original check-in.")]
+    description="Any unique string (e.g. a UUID), 1-64 characters of A-Z a-z 0-9 _ . : -, one per "
+                "check-in. Sending a request again with a key this patient has used stores nothing new: "
+                "the answer is the original check-in, again with status 201, plus the header "
+                "`Idempotent-Replayed: true`.")]
 
 
 def _change(session: Session, patient: User, view: service.AssessmentView) -> ChangeOut:

@@ -19,8 +19,10 @@ router = APIRouter(tags=["diary"])
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
-    description="Any unique string (e.g. a UUID) per entry: sending the same request again with "
-                "the same key stores nothing new and returns the original entry.")]
+    description="Any unique string (e.g. a UUID), 1-64 characters of A-Z a-z 0-9 _ . : -, one per "
+                "entry. Sending a request again with a key this patient has used stores nothing new: "
+                "the answer is the original entry, again with status 201, plus the header "
+                "`Idempotent-Replayed: true`.")]
 
 
 def _out(v: service.DiaryView) -> DiaryOut:

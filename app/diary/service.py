@@ -162,8 +162,9 @@ def create(session: Session, patient: User, data: DiaryIn, *,
            idempotency_key: str | None = None) -> DiaryView:
     """Store a new entry (or, for a key already used by this patient, return that entry with
     `replayed=True`), then run the deterioration monitor in the same transaction."""
+    if data.recorded_at is not None:
+        _check_time(patient, data.recorded_at)  # before astimezone(): year 1 or 9999 would overflow
     at = data.recorded_at.astimezone(UTC) if data.recorded_at else clock.now()
-    _check_time(patient, at)
     now = clock.now()
     row = DiaryEntry(id=uuid.uuid4(), patient_id=patient.id, recorded_at=at,
                      idempotency_key=idempotency_key, created_at=now, updated_at=now)
@@ -199,9 +200,9 @@ def update(session: Session, patient: User, entry_id: uuid.UUID, patch: DiaryPat
     row = _row(session, patient.id, entry_id)
     changes = patch.model_dump(exclude_unset=True)
     if "recorded_at" in changes:
-        at = changes.pop("recorded_at").astimezone(UTC)
+        at = changes.pop("recorded_at")
         _check_time(patient, at)
-        row.recorded_at = at
+        row.recorded_at = at.astimezone(UTC)
     _seal_fields(session, row, changes)
     row.updated_at = clock.now()
     session.flush()

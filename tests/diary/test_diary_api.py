@@ -115,6 +115,16 @@ def test_time_bounds(client, session, h, alice):
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "recorded_at"]
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:00-05:00"])
+def test_extreme_times_are_422_not_500(client, session, h, at):
+    r = client.post("/api/v1/diary", json={"mood": 5, "recorded_at": at}, headers=h)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "recorded_at"]
+    entry_id = client.post("/api/v1/diary", json={"mood": 5}, headers=h).json()["id"]
+    r = client.patch(f"/api/v1/diary/{entry_id}", json={"recorded_at": at}, headers=h)
+    assert r.status_code == 422
+    assert count_entries(session) == 1
+
+
 def test_patch_refuses_null_mood_and_unknown_fields(client, h):
     entry_id = client.post("/api/v1/diary", json={"mood": 5}, headers=h).json()["id"]
     for body in ({"mood": None}, {"mood": 12}, {"colour": "red"}):
