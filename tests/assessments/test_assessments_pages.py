@@ -277,3 +277,10 @@ def test_anonymous_is_sent_to_sign_in(anon_client):
     for url in ("/checkins", "/checkins/phq9", "/progress"):
         r = anon_client.get(url, follow_redirects=False)
         assert r.status_code in (302, 303, 307) and r.headers["location"].startswith("/login"), url
+
+
+def test_a_hidden_patient_id_field_has_no_effect(client, session, alice):
+    bob = make_user(session)
+    r = post_checkin(client, "gad7", {**answers_form(GAD7_MODERATE), "patient_id": str(bob.id)})
+    assert r.status_code == 303
+    assert count_assessments(session, alice.id) == 1 and count_assessments(session, bob.id) == 0

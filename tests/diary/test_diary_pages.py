@@ -218,3 +218,10 @@ def test_saved_page_shows_the_pathway_when_the_monitor_raises_a_flag(client, ali
     r = post_form(client, {"mood": "1"})
     page = client.get(r.headers["location"]).text
     assert "Things seem harder at the moment" in page  # the routine pathway's title
+
+
+def test_a_hidden_patient_id_field_has_no_effect(client, session, alice):
+    bob = make_user(session)
+    r = post_form(client, {"mood": "4", "patient_id": str(bob.id), "user_id": str(bob.id)})
+    assert r.status_code == 303
+    assert count_entries(session, alice.id) == 1 and count_entries(session, bob.id) == 0
