@@ -7,6 +7,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from typing import Annotated, Any, Final
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -47,6 +48,14 @@ MEANING: Final = {
     "severe": "Your answers suggest that the last two weeks have been very hard. Please do not carry "
               "this alone: talk to your care team soon, and use the help on this page if you need it now.",
 }
+
+
+def _local_next(nxt: str | None) -> str | None:
+    """A "continue" address inside this site only (e.g. /modules/<slug> from a module's
+    check-in interstitial); anything else is dropped."""
+    from app.accounts.pages import _safe_next
+    safe = _safe_next(nxt)
+    return safe if nxt and safe != "/" else None
 
 
 def _instrument(key: str) -> scoring.Instrument:
@@ -156,11 +165,13 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
 
 @router.get("/checkins/results/{assessment_id}")
 def result(request: Request, session: SessionDep, patient: PagePatient, assessment_id: uuid.UUID,
-           item9: Annotated[str | None, Query(max_length=10)] = None) -> Response:
+           item9: Annotated[str | None, Query(max_length=10)] = None,
+           next: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     a = service.get(session, patient.id, assessment_id)
     if a.ask_item9_again and item9 != "skip":
         return _item9_page(request, a, {})
-    return render(request, "patient/checkin_result.html", _result_context(session, patient, a))
+    return render(request, "patient/checkin_result.html",
+                  {**_result_context(session, patient, a), "next": _local_next(next)})
 
 
 def _item9_page(request: Request, a: service.AssessmentView, errors: dict[str, str],
@@ -256,9 +267,10 @@ def _form_page(request: Request, spec: scoring.Instrument, form: dict[str, str],
 
 
 @router.get("/checkins/{instrument}")
-def form(request: Request, patient: PagePatient, instrument: str) -> Response:
+def form(request: Request, patient: PagePatient, instrument: str,
+         next: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     spec = _instrument(instrument)
-    return _form_page(request, spec, {}, {}, secrets.token_urlsafe(24))
+    return _form_page(request, spec, {"next": _local_next(next) or ""}, {}, secrets.token_urlsafe(24))
 
 
 A = Annotated[str, Form(max_length=10)]
@@ -268,11 +280,13 @@ A = Annotated[str, Form(max_length=10)]
 def submit(request: Request, session: SessionDep, patient: PagePatient, instrument: str,
            q1: A = "", q2: A = "", q3: A = "", q4: A = "", q5: A = "", q6: A = "", q7: A = "",
            q8: A = "", q9: A = "", difficulty: A = "",
-           idempotency_key: Annotated[str, Form(max_length=64)] = "") -> Response:
+           idempotency_key: Annotated[str, Form(max_length=64)] = "",
+           next: Annotated[str, Form(max_length=200)] = "") -> Response:
     spec = _instrument(instrument)
     raw = {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5, "q6": q6, "q7": q7, "q8": q8, "q9": q9}
     form = {f"q{i.number}": raw[f"q{i.number}"] for i in spec.items}
     form["difficulty"] = difficulty
+    form["next"] = _local_next(next) or ""
     key = idempotency_key.strip() or secrets.token_urlsafe(24)
     errors: dict[str, str] = {}
     answers: list[int | None] = []
@@ -297,5 +311,6 @@ def submit(request: Request, session: SessionDep, patient: PagePatient, instrume
             else:
                 errors["q1"] = e.detail
         else:
-            return redirect(f"/checkins/results/{res.assessment.id}")
+            then = f"?next={quote(form['next'])}" if form["next"] else ""
+            return redirect(f"/checkins/results/{res.assessment.id}{then}")
     return _form_page(request, spec, form, errors, key, status_code=422)
