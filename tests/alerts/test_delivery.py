@@ -216,3 +216,29 @@ def test_every_delivery_row_links_its_outbox_message(session, frozen_clock, onca
     for d in session.scalars(select(AlertDelivery)):
         msg = session.get(OutboxMessage, d.outbox_id)
         assert msg is not None and msg.ref_id == d.alert_id and msg.kind == "alert"
+
+
+def test_the_server_lifespan_runs_the_worker(db, session, smtp, oncall, monkeypatch):
+    """app.main starts start_background_worker(settings) and awaits .stop() on shutdown."""
+    from fastapi.testclient import TestClient
+
+    from app.alerts import worker as worker_mod
+    from app.main import create_app
+    started = []
+    real = worker_mod.start_background_worker
+
+    def spy(settings):  # type: ignore[no-untyped-def]
+        w = real(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                                             "smtp_starttls": False, "worker_interval_seconds": 0.05}))
+        started.append(w)
+        return w
+
+    monkeypatch.setattr(worker_mod, "start_background_worker", spy)
+    patient, clinician = care_pair(session)
+    monitoring.report_not_safe(session, patient.user, "checkin")
+    session.commit()
+    with TestClient(create_app(run_worker=True), base_url="https://testserver"):
+        smtp.wait_for(3)
+        assert started and started[0].alive
+    assert not started[0].alive
+    assert sorted(m["To"] for m in smtp.messages if "alert" in m["Subject"]) == sorted([clinician.email, *ONCALL])
