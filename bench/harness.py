@@ -314,16 +314,19 @@ class WrkResult:
                                               "p99_ms", "max_ms", "mean_ms", "errors", "codes")}
 
 
-def wrk(url: str, script: str, *, duration: float, connections: int = 16, threads: int = 2,
-        env: dict[str, str] | None = None, timeout_s: int = 10) -> WrkResult:
-    """Run wrk with one of bench/lua/*.lua and parse its BENCH_JSON summary line."""
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", f"{timeout_s}s",
+def _wrk_argv(url: str, script: str, duration: float, connections: int, threads: int, timeout_s: int) -> list[str]:
+    return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", f"{timeout_s}s",
             "-s", str(LUA / script), url]
-    full_env = {**os.environ, "BENCH_LUA_DIR": str(LUA), "BENCH_THREADS": str(threads), **(env or {})}
-    out = subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=duration + 120)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+
+
+def _wrk_env(threads: int, env: dict[str, str] | None) -> dict[str, str]:
+    return {**os.environ, "BENCH_LUA_DIR": str(LUA), "BENCH_THREADS": str(threads), **(env or {})}
+
+
+def _parse_wrk(stdout: str, stderr: str, code: int | None) -> WrkResult:
+    line = next((l for l in stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk gave no summary (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
+        raise RuntimeError(f"wrk gave no summary (exit {code}):\n{stdout}\n{stderr}")
     d = json.loads(line[len("BENCH_JSON "):])
     lat = d["latency_us"]
     secs = d["duration_us"] / 1e6
@@ -331,6 +334,30 @@ def wrk(url: str, script: str, *, duration: float, connections: int = 16, thread
                      p50_ms=lat["p50"] / 1000, p90_ms=lat["p90"] / 1000, p95_ms=lat["p95"] / 1000,
                      p99_ms=lat["p99"] / 1000, max_ms=lat["max"] / 1000, mean_ms=round(lat["mean"] / 1000, 3),
                      errors=d["errors"], codes=d["codes"])
+
+
+def wrk(url: str, script: str, *, duration: float, connections: int = 16, threads: int = 2,
+        env: dict[str, str] | None = None, timeout_s: int = 10) -> WrkResult:
+    """Run wrk with one of bench/lua/*.lua and parse its BENCH_JSON summary line."""
+    out = subprocess.run(_wrk_argv(url, script, duration, connections, threads, timeout_s),
+                         env=_wrk_env(threads, env), capture_output=True, text=True, timeout=duration + 120)
+    return _parse_wrk(out.stdout, out.stderr, out.returncode)
+
+
+class BackgroundWrk:
+    """wrk running until stopped (SIGINT: wrk stops and prints its summary)."""
+
+    def __init__(self, url: str, script: str, *, connections: int = 16, threads: int = 2,
+                 env: dict[str, str] | None = None, timeout_s: int = 10, max_seconds: int = 3600) -> None:
+        self.proc = subprocess.Popen(_wrk_argv(url, script, max_seconds, connections, threads, timeout_s),
+                                     env=_wrk_env(threads, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+
+    def stop(self) -> WrkResult:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        stdout, stderr = self.proc.communicate(timeout=60)
+        return _parse_wrk(stdout, stderr, self.proc.returncode)
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:

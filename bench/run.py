@@ -19,7 +19,6 @@ import json
 import random
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -97,7 +96,8 @@ class Run:
 
     def measure(self, url: str, spec: dict[str, Any], files: dict[str, Path], *, duration: float | None = None,
                 connections: int | None = None) -> dict[str, Any]:
-        env = {"BENCH_METHOD": spec.get("method", "GET")}
+        env = {"BENCH_METHOD": spec.get("method", "GET"),
+               "BENCH_CAPTURE": str(self.dir / f"first-error-{spec.get('name', 'x')}.txt")}
         if spec.get("auth"):
             env["BENCH_AUTH_FILE"] = str(files[spec["auth"]])
         if spec.get("bodies"):
@@ -108,19 +108,31 @@ class Run:
             env["BENCH_CTYPE"] = spec["ctype"]
         target = url + spec.get("path", "/")
         conns = connections or self.args.connections
-        if self.args.warmup > 0:
-            h.wrk(target, spec["script"], duration=self.args.warmup, connections=conns, env=env)
-        load_before = h.load_average()[0]
-        with h.ForeignCpu() as other:
-            r = h.wrk(target, spec["script"], duration=duration or self.args.duration, connections=conns, env=env)
-        d = r.as_dict()
-        d["load1_before"], d["load1_after"] = load_before, h.load_average()[0]
-        d["other_cpu_cores"] = other.cores
-        d["ok_fraction"] = round(r.ok_fraction, 4)
-        if r.ok_fraction < 0.99:
-            d["warning"] = f"only {r.ok_fraction:.1%} of answers were 2xx/3xx: {r.codes}"
-            h.log(f"    ! {d['warning']}")
-        return d
+        best: dict[str, Any] | None = None
+        for attempt in range(1 + self.args.retries):
+            if attempt:
+                h.log(f"    (others used {best['other_cpu_cores']:.2f} cores during that run: waiting, then again)")
+                h.wait_for_quiet(self.args.max_other_cpu, self.args.wait / 2)
+            if self.args.warmup > 0:
+                h.wrk(target, spec["script"], duration=self.args.warmup, connections=conns, env=env)
+            load_before = h.load_average()[0]
+            with h.ForeignCpu() as other:
+                r = h.wrk(target, spec["script"], duration=duration or self.args.duration, connections=conns,
+                          env=env)
+            d = r.as_dict()
+            d["load1_before"], d["load1_after"] = load_before, h.load_average()[0]
+            d["other_cpu_cores"] = other.cores
+            d["attempt"] = attempt + 1
+            d["ok_fraction"] = round(r.ok_fraction, 4)
+            if best is None or d["other_cpu_cores"] < best["other_cpu_cores"]:
+                best = d
+            if d["other_cpu_cores"] <= self.args.max_other_cpu * 1.5:
+                break
+        assert best is not None
+        if best["ok_fraction"] < 0.99:
+            best["warning"] = f"only {best['ok_fraction']:.1%} of answers were 2xx/3xx: {best['codes']}"
+            h.log(f"    ! {best['warning']}")
+        return best
 
     def app_server(self, name: str, db_url: str, keys: Path, workers: int, creds: datasets.Credentials,
                    endpoints: list[str], flood: bool) -> None:
@@ -134,7 +146,7 @@ class Run:
                 h.RssSampler(srv.worker_pids) as rss:
             res["rss_at_start_mb"] = {str(p): round(h.rss_kb(p) / 1024, 1) for p in srv.worker_pids}
             for ep in endpoints:
-                spec = dict(ENDPOINTS[ep])
+                spec = dict(ENDPOINTS[ep], name=f"{name}-{ep}")
                 if ep == "lesson":
                     spec["paths_file"] = files["lesson_paths"]
                 elif ep == "home":
@@ -163,25 +175,17 @@ class Run:
         """wrk floods POST /api/v1/auth/token (correct passwords: every request runs argon2,
         queued by the server's hash gate) while the other endpoints are measured one by one."""
         probes = [e for e in self.args.flood_probes if e in ENDPOINTS]
-        per = self.args.duration
-        total = per * len(probes) + self.args.warmup * len(probes) + 4
-        h.log(f"  -- login flood ({self.args.flood_connections} connections on /api/v1/auth/token) for {total:.0f} s, "
+        h.log(f"  -- login flood ({self.args.flood_connections} connections on /api/v1/auth/token), "
               f"measuring {', '.join(probes)} under it")
-        flood_result: dict[str, Any] = {}
-
-        def flood() -> None:
-            env = {"BENCH_METHOD": "POST", "BENCH_BODY_FILE": str(files["logins"]),
-                   "BENCH_CTYPE": "application/x-www-form-urlencoded"}
-            r = h.wrk(srv.url + "/api/v1/auth/token", "login.lua", duration=total,
-                      connections=self.args.flood_connections, env=env)
-            flood_result.update(r.as_dict())
-
-        t = threading.Thread(target=flood)
-        t.start()
+        env = {"BENCH_METHOD": "POST", "BENCH_BODY_FILE": str(files["logins"]),
+               "BENCH_CTYPE": "application/x-www-form-urlencoded",
+               "BENCH_CAPTURE": str(self.dir / f"first-error-{srv.name}-logins.txt")}
+        flood = h.BackgroundWrk(srv.url + "/api/v1/auth/token", "login.lua",
+                                connections=self.args.flood_connections, env=env)
         time.sleep(2)
         out: dict[str, Any] = {"connections": self.args.flood_connections, "probes": {}}
         for ep in probes:
-            spec = dict(ENDPOINTS[ep])
+            spec = dict(ENDPOINTS[ep], name=f"{srv.name}-{ep}-flood")
             if ep == "lesson":
                 spec["paths_file"] = files["lesson_paths"]
             elif ep == "home":
@@ -192,7 +196,7 @@ class Run:
             out["probes"][ep] = d
             h.log(f"  {ep + ' +flood':<16} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
                   f"p99 {d['p99_ms']:6.1f} ms")
-        t.join()
+        flood_result = flood.stop().as_dict()
         out["logins"] = flood_result
         ok = flood_result.get("codes", {}).get("200", 0)
         h.log(f"  logins: {ok / max(flood_result.get('seconds', 1), 1):,.0f} successful/s, answers {flood_result.get('codes')}")
@@ -211,6 +215,7 @@ class Run:
                 s = {"script": "plain.lua", **spec}
                 if spec.get("method") == "POST":
                     s["bodies"] = "bare_body"
+                s["name"] = f"{name}-{ep}"
                 d = self.measure(srv.url, s, {"bare_body": body})
                 res["endpoints"][ep] = d
                 h.log(f"  {ep:<12} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
@@ -273,7 +278,8 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
 
     def add(name: str, value: float | None, limit: float, kind: str, note: str = "") -> None:
         if value is None:
-            t.append({"target": name, "value": None, "limit": limit, "met": None, "note": note or "not measured"})
+            t.append({"target": name, "value": None, "limit": limit, "kind": kind, "met": None,
+                      "note": note or "not measured"})
             return
         met = value <= limit if kind == "max" else value >= limit
         t.append({"target": name, "value": round(value, 3), "limit": limit, "kind": kind, "met": met, "note": note})
@@ -309,25 +315,25 @@ def print_table(out: dict[str, Any]) -> None:
           f"load at start {out.get('load_start')}  at end {out.get('load_end')}")
     print(f"wrk -t2 -c{out['settings']['connections']} -d{out['settings']['duration_s']}s over loopback; "
           f"dataset {out['settings']['dataset']['patients']} patients x {out['settings']['dataset']['weeks']} weeks")
-    print(f"{'server':<11} {'endpoint':<11} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+    print(f"{'server':<11} {'endpoint':<15} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
           f"{'/healthz':>9} {'other':>5}  peak RSS")
     for name, srv in out["servers"].items():
         first = True
         for ep, d in srv["endpoints"].items():
             if "skipped" in d:
-                print(f"{name if first else '':<11} {ep:<11} {'skipped: ' + d['skipped'][:60]}")
+                print(f"{name if first else '':<11} {ep:<15} {'skipped: ' + d['skipped'][:60]}")
             else:
                 ratio = f"{d['ratio_to_healthz']:.2f}" if "ratio_to_healthz" in d else ""
-                print(f"{name if first else '':<11} {ep:<11} {d['rps']:>9,.0f} {d['p50_ms']:>8.1f} {d['p95_ms']:>8.1f} "
+                print(f"{name if first else '':<11} {ep:<15} {d['rps']:>9,.0f} {d['p50_ms']:>8.1f} {d['p95_ms']:>8.1f} "
                       f"{d['p99_ms']:>8.1f} {ratio:>9} {d['other_cpu_cores']:>5.2f}"
                       + (f"  {srv.get('peak_worker_rss_mb')} MB" if first else ""))
             first = False
         for ep, d in srv.get("flood", {}).get("probes", {}).items():
-            print(f"{'':<11} {ep + '+flood':<11} {d['rps']:>9,.0f} {d['p50_ms']:>8.1f} {d['p95_ms']:>8.1f} "
+            print(f"{'':<11} {ep + '+flood':<15} {d['rps']:>9,.0f} {d['p50_ms']:>8.1f} {d['p95_ms']:>8.1f} "
                   f"{d['p99_ms']:>8.1f} {'':>9} {d['other_cpu_cores']:>5.2f}")
         logins = srv.get("flood", {}).get("logins")
         if logins:
-            print(f"{'':<11} {'(logins)':<11} {logins['rps']:>9,.0f} {logins['p50_ms']:>8.1f} {logins['p95_ms']:>8.1f} "
+            print(f"{'':<11} {'(logins)':<15} {logins['rps']:>9,.0f} {logins['p50_ms']:>8.1f} {logins['p95_ms']:>8.1f} "
                   f"{logins['p99_ms']:>8.1f}  answers {logins['codes']}")
     print("\nTargets:")
     for t in out["targets"]:
@@ -355,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="before each server, wait until other people's processes use fewer CPU cores "
                         "than this (default 0.3; the benchmark's own processes are not counted)")
     p.add_argument("--wait", type=float, default=300, help="wait at most this long for a quiet machine (s)")
+    p.add_argument("--retries", type=int, default=2,
+                   help="measure again (after waiting) when others used more than 1.5 x --max-other-cpu "
+                        "cores during a run; the quietest attempt is kept (default 2)")
     p.add_argument("--publish", action="store_true", help="also write bench/latest.json")
     p.add_argument("--no-json", action="store_true", help="do not print the JSON (it is always written)")
     args = p.parse_args(argv)

@@ -17,9 +17,9 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -327,7 +327,6 @@ def generate(session_factory: Callable[[], Session], plans: list[PatientPlan], *
     for i, plan in enumerate(plans):
         events.extend(events_for(i, plan, now, settings_module_days))
     heapq.heapify(events)
-    total = len(events)
     users: dict[int, Any] = {}
     rngs = {i: random.Random(p.seed ^ 0x5EED) for i, p in enumerate(plans)}
     handled: set[uuid.UUID] = set()
@@ -524,8 +523,3 @@ def _field_value(f: Any, rng: random.Random, at: datetime) -> Any:
         n = min(n, f.max_rows or n)
         return [{c.name: _field_value(c, rng, at) for c in f.columns} for _ in range(n)]
     return None
-
-
-def iter_plan_summary(plans: list[PatientPlan]) -> Iterator[str]:
-    for p in plans:
-        yield f"{p.email:<40} {p.name:<14} {p.trajectory:<13} {p.weeks} weeks"

@@ -9,6 +9,7 @@
 --   BENCH_PATHS_FILE  the same, one path a line (for long lists)
 --   BENCH_CTYPE       Content-Type of the body (default application/json)
 --   BENCH_MAX_USES    stop a thread once each of its credentials was used this many times
+--   BENCH_CAPTURE     write the first answer that is not 2xx/3xx to this file (+ thread no.)
 
 local M = {}
 
@@ -52,6 +53,7 @@ function M.install()
     auth = mine
     n = 0
     codes = {}
+    capture = os.getenv("BENCH_CAPTURE")
   end
 
   function request()
@@ -76,6 +78,16 @@ function M.install()
 
   function response(status, headers, body)
     codes[status] = (codes[status] or 0) + 1
+    if capture and status >= 400 then
+      local f = io.open(capture .. "." .. thread_no, "w")
+      if f then
+        f:write("HTTP " .. status .. "\n")
+        for k, v in pairs(headers) do f:write(k .. ": " .. v .. "\n") end
+        f:write("\n" .. (body or ""))
+        f:close()
+      end
+      capture = nil
+    end
   end
 
   function done(summary, latency, requests)
