@@ -8,25 +8,39 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+#: expect() retries for this long: generous for a loaded 2-core machine, short enough to fail fast.
+EXPECT_TIMEOUT_MS = 10_000
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
@@ -62,11 +76,12 @@ def free_port() -> int:
 @dataclass
 class Mailbox:
     messages: list[Message] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)   # each message as received, byte for byte
     port: int = 0
     controller: object = None
 
     def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if address.lower() in (m["To"] or "").lower()]
+        return [m for m in list(self.messages) if address.lower() in (m["To"] or "").lower()]
 
     def wait_for(self, address: str, timeout: float = 20.0, count: int = 1) -> list[Message]:
         deadline = time.monotonic() + timeout
@@ -85,6 +100,7 @@ def start_smtp() -> Mailbox:
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            box.raw.append(bytes(envelope.content))
             box.messages.append(message_from_bytes(envelope.content))
             return "250 OK"
 
@@ -121,9 +137,10 @@ class LiveServer:
         return r.stdout
 
     def start(self) -> None:
-        logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=self.env, cwd=ROOT,
-                                     stdout=logf, stderr=subprocess.STDOUT)
+        with open(self.log, "ab") as logf:
+            # Its own process group, so stop(kill=True) also reaches any uvicorn worker processes.
+            self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=self.env, cwd=ROOT,
+                                         stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -137,12 +154,20 @@ class LiveServer:
         raise RuntimeError("server did not answer /healthz within 60 s")
 
     def stop(self, kill: bool = False) -> None:
+        """terminate (graceful: SQLite checkpoints its WAL on the last close), or SIGKILL the
+        server's whole process group (nothing gets to run: the WAL stays as it was)."""
         if self.proc and self.proc.poll() is None:
             if kill:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
             else:
                 self.proc.terminate()
-            self.proc.wait(timeout=20)
+            self.proc.wait(timeout=30)
+
+    def create_user(self, role: str, email: str, name: str | None = None) -> None:
+        self.cli("create-user", "--role", role, "--email", email, *(["--name", name] if name else []))
+
+    def assign(self, patient: str, clinician: str) -> None:
+        self.cli("assign", "--patient", patient, "--clinician", clinician)
 
 
 def make_live_server(base: Path, mailbox: Mailbox | None = None, **extra_env: str) -> LiveServer:
@@ -161,6 +186,7 @@ def make_live_server(base: Path, mailbox: Mailbox | None = None, **extra_env: st
         "ICBT_PORT": str(port),
         "ICBT_BASE_URL": f"http://127.0.0.1:{port}",
         "ICBT_WORKER_INTERVAL_SECONDS": "0.5",
+        "ICBT_WORKERS": "1",
         "ICBT_ONCALL_EMAILS": "oncall@example.org",
         "ICBT_MAIL_FROM": "icbt@example.org",
     })
@@ -213,6 +239,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         terminalreporter.write_line(f"browser screenshots: {ARTIFACTS}")
 
 
+class AccessibilityError(AssertionError):
+    """axe found serious or critical violations (a class of its own, so that a known product
+    bug can be marked xfail(raises=AccessibilityError) without hiding any other failure)."""
+
+
 def assert_accessible(page, *, context: str = "") -> None:  # type: ignore[no-untyped-def]
     """axe-core: zero serious or critical violations on the current page."""
     from axe_playwright_python.sync_playwright import Axe
@@ -220,11 +251,86 @@ def assert_accessible(page, *, context: str = "") -> None:  # type: ignore[no-un
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     detail = "; ".join(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
-    assert not bad, f"accessibility violations on {context or page.url}: {detail}"
+    if bad:
+        raise AccessibilityError(f"accessibility violations on {context or page.url}: {detail}")
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+class Journey:
+    """One person's way through the app in one browser page.
+
+    Every page the journey reaches must pass `check()` (axe: no serious or critical violation)
+    before the next navigation: the page's `framenavigated` events are recorded, and `done()`
+    fails naming any page that was reached but never checked (a redirect, a form re-shown...).
+    `check(label)` also saves a screenshot of the page."""
+
+    def __init__(self, page, base_url: str, shots: Shots, who: str = "", audit: bool = True) -> None:  # type: ignore[no-untyped-def]
+        self.page, self.base_url, self.shots, self.who = page, base_url.rstrip("/"), shots, who
+        self.audit = audit  # False only where another gate is under test (the canary scan)
+        self.reached: list[str] = []
+        self.unchecked: list[str] = []
+        self.pending: str | None = None
+        self.checked = 0
+        page.set_default_timeout(15_000)  # fail in seconds, not half a minute
+        page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame) -> None:  # type: ignore[no-untyped-def]
+        if frame.parent_frame is not None or frame.url == "about:blank":
+            return
+        if self.reached and frame.url != self.reached[-1] and \
+                frame.url.split("#")[0] == self.reached[-1].split("#")[0]:
+            return  # a jump to an anchor on the same page
+        if self.pending is not None:
+            self.unchecked.append(self.pending)
+        self.pending = frame.url
+        self.reached.append(frame.url)
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else self.base_url + path
+
+    def goto(self, path: str, label: str | None = None) -> None:
+        self.page.goto(self.url(path))
+        self.check(label)
+
+    def check(self, label: str | None = None) -> None:
+        """The page now shown: accessible (axe), and a screenshot when labelled."""
+        if self.audit:
+            assert_accessible(self.page, context=f"{self.who} {self.page.url}".strip())
+        self.pending = None
+        self.checked += 1
+        if label:
+            self.shots(self.page, f"{self.who}-{label}" if self.who else label)
+
+    def done(self) -> None:
+        missed = self.unchecked + ([self.pending] if self.pending else [])
+        assert not missed, f"pages reached without an accessibility check: {missed}"
+
+
+def api_patient(base_url: str, email: str, name: str | None = None) -> httpx.Client:
+    """Register a patient through the JSON API; a client signed in with their bearer token
+    (for setting up a journey's background quickly; the journeys themselves use the browser)."""
+    import httpx
+
+    c = httpx.Client(base_url=base_url, timeout=30)
+    body = {"email": email, "password": PASSWORD, "consent": True, **({"display_name": name} if name else {})}
+    r = c.post("/api/v1/auth/register", json=body)
+    assert r.status_code == 201, r.text
+    r = c.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return c
 
 
 def register_patient(page, base_url: str, email: str, name: str = "Alex") -> None:  # type: ignore[no-untyped-def]
-    page.goto(base_url + "/register")
+    if page.url.split("?")[0] != base_url.rstrip("/") + "/register":
+        page.goto(base_url + "/register")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("What should we call you? (optional)").fill(name)
     page.get_by_label("Choose a password").fill(PASSWORD)
@@ -233,7 +339,8 @@ def register_patient(page, base_url: str, email: str, name: str = "Alex") -> Non
 
 
 def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base_url + "/login")
+    if page.url.split("?")[0] != base_url.rstrip("/") + "/login":
+        page.goto(base_url + "/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
