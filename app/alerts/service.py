@@ -146,7 +146,8 @@ def _ack_due(tier: str, at: datetime, config: MonitoringConfig) -> datetime | No
 
 
 def raise_alert(session: Session, patient_id: uuid.UUID, flag: Flag, *,
-                config: MonitoringConfig | None = None, now: datetime | None = None) -> Alert:
+                config: MonitoringConfig | None = None, now: datetime | None = None,
+                audits: list[tuple[str, Alert]] | None = None) -> Alert:
     """Open an alert for `flag`, or update the patient's active alert for the same rule.
 
     Call with the patient serialised (monitoring.service locks the patient's monitor row
@@ -158,6 +159,11 @@ def raise_alert(session: Session, patient_id: uuid.UUID, flag: Flag, *,
       (fresh acknowledgement deadline, reopened, delivered again for the new tier); an
       acknowledged alert whose tier has a deadline (urgent, emergency) is reopened by a new
       firing, because it is a new event the care team has not seen.
+
+    `audits`: when given, the audit events are appended to it for the caller to write after
+    all its alert writes (write_audits), so every transaction takes its locks in one order:
+    monitor row, then alert rows, then the audit chain's head (no deadlock on PostgreSQL
+    between a check-in raising two alerts and a clinician acknowledging one of them).
     """
     config = config or _config()
     now = now or clock.now()
@@ -169,9 +175,8 @@ def raise_alert(session: Session, patient_id: uuid.UUID, flag: Flag, *,
         _seal_value(session, alert, flag)
         session.add(alert)
         session.flush()
-        audit.record(session, action="alert.open", actor_id=None, actor_role="system",
-                     patient_id=patient_id, record_type="alert", record_id=alert.id)
         _deliver(session, alert, tier)
+        _audit_or_defer(session, "alert.open", alert, audits)
         return alert
 
     alert.count += 1
@@ -186,12 +191,25 @@ def raise_alert(session: Session, patient_id: uuid.UUID, flag: Flag, *,
         alert.ack_due_at = _ack_due(alert.tier, now, config)
         alert.overdue_at = alert.escalated_at = None
         session.flush()
-        audit.record(session, action="alert.raise_tier" if higher else "alert.reopen", actor_id=None,
-                     actor_role="system", patient_id=patient_id, record_type="alert", record_id=alert.id)
         _deliver(session, alert, alert.tier)
+        _audit_or_defer(session, "alert.raise_tier" if higher else "alert.reopen", alert, audits)
     else:
         session.flush()
     return alert
+
+
+def _audit_or_defer(session: Session, action: str, alert: Alert, audits: list[tuple[str, Alert]] | None) -> None:
+    if audits is None:
+        write_audits(session, [(action, alert)])
+    else:
+        audits.append((action, alert))
+
+
+def write_audits(session: Session, audits: list[tuple[str, Alert]]) -> None:
+    """The system's audit events for alerts opened, reopened or raised (no field values)."""
+    for action, alert in audits:
+        audit.record(session, action=action, actor_id=None, actor_role="system",
+                     patient_id=alert.patient_id, record_type="alert", record_id=alert.id)
 
 
 def _seal_value(session: Session, alert: Alert, flag: Flag) -> None:

@@ -122,9 +122,12 @@ def refresh_summary(session: Session, patient_id: uuid.UUID) -> None:
 
 
 def _record(session: Session, patient_id: uuid.UUID, flags: Sequence[Flag],
-            config: MonitoringConfig) -> None:
+            config: MonitoringConfig, now: datetime | None = None) -> None:
+    """Open or update an alert per flag; the audit events after every alert write."""
+    audits: list[Any] = []
     for flag in flags:
-        alerts.raise_alert(session, patient_id, flag, config=config)
+        alerts.raise_alert(session, patient_id, flag, config=config, now=now, audits=audits)
+    alerts.write_audits(session, audits)
 
 
 def _patient(session: Session, patient_id: uuid.UUID) -> Any:
@@ -330,15 +333,14 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
     reminded_at = _reminder_at(session, pid, "checkin_due", key)
     if (flag is not None and reminded_at is not None and reminded_at < now
             and not _alert_since(session, pid, rules.MISSED_CHECKIN, due)):
-        alerts.raise_alert(session, pid, flag, config=config, now=now)
         raised.append(flag)
 
     # Disengaged: one alert per period of inactivity.
     flag = rules.disengaged(enrolled, state.last_activity_at, now, config)
     since = max(enrolled, state.last_activity_at or enrolled)
     if flag is not None and not _alert_since(session, pid, rules.DISENGAGED, since):
-        alerts.raise_alert(session, pid, flag, config=config, now=now)
         raised.append(flag)
+    _record(session, pid, raised, config, now)
 
     # A module opened since enrolment (not the first, which opens at once): tell them once.
     statuses = _optional("app.programme.service", lambda m: m.module_statuses(session, patient)) or []

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.alerts import service as alerts
-from app.alerts.models import Alert, AlertDelivery
+from app.alerts.models import AlertDelivery
 from app.config import ConfigError
 from app.mail.models import OutboxMessage
 from app.monitoring import config as mconfig
