@@ -161,7 +161,12 @@ class LiveServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             else:
                 self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a shutdown that hangs must not outlive the test run
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+                raise
 
     def create_user(self, role: str, email: str, name: str | None = None) -> None:
         self.cli("create-user", "--role", role, "--email", email, *(["--name", name] if name else []))

@@ -26,6 +26,13 @@ MIN_ACKNOWLEDGED = 20     # fewer would not mean much
 def test_sigkill_during_writes_loses_no_acknowledged_entry(tmp_path):
     server = make_live_server(tmp_path / "kill")
     server.start()
+    try:
+        _kill_mid_load_and_check(server)
+    finally:
+        server.stop(kill=True)
+
+
+def _kill_mid_load_and_check(server) -> None:  # type: ignore[no-untyped-def]
     email = f"kill-{uuid.uuid4().hex[:8]}@example.org"
     with httpx.Client(base_url=server.url, timeout=30) as c:
         assert c.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "consent": True}).status_code == 201
@@ -83,13 +90,10 @@ def test_sigkill_during_writes_loses_no_acknowledged_entry(tmp_path):
     assert sent_after_kill[0] > 0, "no writer saw the server die: the kill did not land mid-load"
 
     server.start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=30, headers=headers) as c:
-            missing = []
-            for entry_id, (mood, note) in acknowledged.items():
-                r = c.get(f"/api/v1/diary/{entry_id}")
-                if r.status_code != 200 or (r.json()["mood"], r.json()["note"]) != (mood, note):
-                    missing.append((entry_id, r.status_code))
-        assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged entries lost after SIGKILL: {missing[:5]}"
-    finally:
-        server.stop()
+    with httpx.Client(base_url=server.url, timeout=30, headers=headers) as c:
+        missing = []
+        for entry_id, (mood, note) in acknowledged.items():
+            r = c.get(f"/api/v1/diary/{entry_id}")
+            if r.status_code != 200 or (r.json()["mood"], r.json()["note"]) != (mood, note):
+                missing.append((entry_id, r.status_code))
+    assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged entries lost after SIGKILL: {missing[:5]}"
