@@ -21,6 +21,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -121,6 +122,21 @@ def test_canary_is_stored_nowhere_in_plaintext(browser, canary_server: LiveServe
     page.get_by_role("button", name="Save entry").click()
     expect(page).to_have_url(re.compile(r"/diary\?saved="))
     j.check("diary")
+    # a form sent back with an error (no mood chosen): nothing stored, and nothing logged either
+    page.get_by_text("Add more details").click()
+    page.get_by_label("Note").fill(c("refused diary note"))
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    j.check()
+    # the JSON API: one entry stored, one refused (mood out of range)
+    with httpx.Client(base_url=base, timeout=30) as api:
+        r = api.post("/api/v1/auth/token", data={"username": patient_email, "password": "correct horse battery staple"})
+        api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        r = api.post("/api/v1/diary", json={"mood": 4, "emotions": [], "note": c("api note"), "activities": [f"{canary}-api"]})
+        assert r.status_code == 201, r.text
+        assert api.get(f"/api/v1/diary/{r.json()['id']}").json()["note"] == c("api note")
+        r = api.post("/api/v1/diary", json={"mood": 11, "emotions": [], "note": c("refused api note")})
+        assert r.status_code == 422, r.text
 
     # homework: every text field of both module 1 exercises, including a rows field
     j.goto("/homework/thought-record-starter")
