@@ -26,21 +26,25 @@ class Alert(UUIDPk, Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
+        # per patient and status: the dashboard's "highest open tier" and counts, one lookup each
+        Index("ix_alerts_patient_status", "patient_id", "status"),
+        # open alerts by deadline: escalation, and the inbox's status filter
+        Index("ix_alerts_status_due", "status", "ack_due_at"),
         Index("uq_alerts_active_rule", "patient_id", "rule", unique=True,
               sqlite_where=text("status != 'resolved'"), postgresql_where=text("status != 'resolved'")),
     )
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     rule: Mapped[str] = mapped_column(String(40))
     tier: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     value_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)    # JSON: the latest trigger value
     detail_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)   # the rule's short reason
     count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     tier_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

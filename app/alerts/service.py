@@ -650,15 +650,25 @@ def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[Patien
 # ---------------------------------------------------------------- counts for the dashboard
 
 
-def open_counts_subquery() -> Any:
-    """Per patient: open (unacknowledged) alerts by tier and the highest open tier."""
-    is_open = Alert.status == OPEN
-    return (select(Alert.patient_id.label("patient_id"),
-                   func.max(tier_rank_expr()).label("top_rank"),
-                   func.sum(case((Alert.tier == "emergency", 1), else_=0)).label("n_emergency"),
-                   func.sum(case((Alert.tier == "urgent", 1), else_=0)).label("n_urgent"),
-                   func.sum(case((Alert.tier == "routine", 1), else_=0)).label("n_routine"))
-            .where(is_open).group_by(Alert.patient_id).subquery("open_alerts"))
+def open_rank_for(patient_id_column: Any) -> Any:
+    """Correlated scalar subquery: the highest tier rank (3..1) among the patient's open
+    alerts, NULL when none. One index lookup per patient (ix_alerts_patient_id), so the
+    dashboard's sort does not depend on the planner's statistics."""
+    return (select(func.max(tier_rank_expr()))
+            .where(Alert.patient_id == patient_id_column, Alert.status == OPEN)
+            .correlate_except(Alert).scalar_subquery())
+
+
+def open_counts(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Open (unacknowledged) alerts by tier, for the given patients only (one query)."""
+    out = {pid: {"emergency": 0, "urgent": 0, "routine": 0} for pid in patient_ids}
+    if patient_ids:
+        for pid, tier, n in session.execute(
+                select(Alert.patient_id, Alert.tier, func.count())
+                .where(Alert.patient_id.in_(patient_ids), Alert.status == OPEN)
+                .group_by(Alert.patient_id, Alert.tier)):
+            out[pid][tier] = n
+    return out
 
 
 def open_count_for_clinician(session: Session, clinician_id: uuid.UUID) -> dict[str, int]:

@@ -110,26 +110,25 @@ def my_patients(session: Session, clinician: User, *, page: int = 1,
 
     total = patient_count(session, clinician.id)
     page = max(1, page)
-    oa = alerts.open_counts_subquery()
-    rank = func.coalesce(oa.c.top_rank, 0)
-    stmt = (select(User, MonitorState, oa.c.top_rank, oa.c.n_emergency, oa.c.n_urgent, oa.c.n_routine)
+    top = alerts.open_rank_for(User.id)
+    stmt = (select(User, MonitorState, top.label("top_rank"))
             .join(Assignment, and_(Assignment.patient_id == User.id, Assignment.clinician_id == clinician.id))
             .outerjoin(MonitorState, MonitorState.patient_id == User.id)
-            .outerjoin(oa, oa.c.patient_id == User.id)
             .where(User.role == Role.patient)
-            .order_by(rank.desc(), MonitorState.last_activity_at.desc().nulls_last(), User.id)
+            .order_by(func.coalesce(top, 0).desc(), MonitorState.last_activity_at.desc().nulls_last(), User.id)
             .limit(per_page).offset((page - 1) * per_page))
     rows = session.execute(stmt).all()
-    alerts.preload_keys(session, {r[0].id for r in rows})
+    ids = [r[0].id for r in rows]
+    counts = alerts.open_counts(session, ids)
+    alerts.preload_keys(session, set(ids))
     out = []
     rank_tier = {3: "emergency", 2: "urgent", 1: "routine"}
-    for user, state, top, n_em, n_ur, n_ro in rows:
+    for user, state, top_rank in rows:
         summary = monitoring.read_summary(session, state) if state is not None else {}
         out.append(PatientRow(
             id=user.id, name=accounts.display_name_of(session, user), email=accounts.email_of(session, user),
             phq9=_cell("phq9", summary.get("phq9")), gad7=_cell("gad7", summary.get("gad7")),
-            open_alerts={"emergency": int(n_em or 0), "urgent": int(n_ur or 0), "routine": int(n_ro or 0)},
-            top_tier=rank_tier.get(int(top or 0)),
+            open_alerts=counts[user.id], top_tier=rank_tier.get(int(top_rank or 0)),
             last_activity_at=state.last_activity_at if state is not None else None,
             enrolled_at=user.enrolled_at))
     audit.record(session, action="record.list", actor_id=clinician.id, actor_role=clinician.role.value,

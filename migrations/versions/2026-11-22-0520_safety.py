@@ -47,9 +47,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_alerts_ack_due_at'), ['ack_due_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_alerts_patient_id'), ['patient_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_alerts_status'), ['status'], unique=False)
+        batch_op.create_index('ix_alerts_patient_status', ['patient_id', 'status'], unique=False)
+        batch_op.create_index('ix_alerts_status_due', ['status', 'ack_due_at'], unique=False)
         batch_op.create_index('uq_alerts_active_rule', ['patient_id', 'rule'], unique=True, sqlite_where=sa.text("status != 'resolved'"), postgresql_where=sa.text("status != 'resolved'"))
 
     op.create_table('monitor_state',
@@ -120,8 +119,7 @@ def downgrade() -> None:
     op.drop_table('monitor_state')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('uq_alerts_active_rule', sqlite_where=sa.text("status != 'resolved'"), postgresql_where=sa.text("status != 'resolved'"))
-        batch_op.drop_index(batch_op.f('ix_alerts_status'))
-        batch_op.drop_index(batch_op.f('ix_alerts_patient_id'))
-        batch_op.drop_index(batch_op.f('ix_alerts_ack_due_at'))
+        batch_op.drop_index('ix_alerts_status_due')
+        batch_op.drop_index('ix_alerts_patient_status')
 
     op.drop_table('alerts')
