@@ -80,10 +80,27 @@ def _generate(url: str, keys: Path, patients: int, weeks: int, extra_short: int 
         }
 
 
+def prune(current: str, pattern: str) -> None:
+    """Remove cached datasets made by an older schema or generator (fingerprint != current)."""
+    for p in h.CACHE.glob(pattern):
+        if current not in p.name:
+            p.unlink(missing_ok=True)
+
+
+def prune_pg(current: str) -> None:
+    import psycopg
+    with psycopg.connect(h.PG_ADMIN, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'icbt_bench_tpl_%'")]
+    for n in names:
+        if current not in n:
+            h.pg_exec(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
+
+
 def load_dataset(kind: str, patients: int, weeks: int, *, extra_short: int = 0) -> Dataset:
     """The cached dataset, made first if missing."""
     h.CACHE.mkdir(parents=True, exist_ok=True)
     fp = fingerprint(kind)
+    prune(fp, "load-*")
     keys = h.CACHE / "keys.json"
     name = f"load-p{patients}-w{weeks}" + (f"-s{extra_short}" if extra_short else "") + f"-{fp}"
     meta_path = h.CACHE / f"{name}.json"
@@ -98,9 +115,11 @@ def load_dataset(kind: str, patients: int, weeks: int, *, extra_short: int = 0) 
             meta = _generate(h.sqlite_url(tmp), keys, patients, weeks, extra_short)
             h.checkpoint_sqlite(tmp)
             tmp.rename(path)
+            Path(str(tmp) + ".lock").unlink(missing_ok=True)
             meta_path.write_text(json.dumps(meta, indent=1))
         return Dataset("sqlite", keys, json.loads(meta_path.read_text()), path=path)
     pg_name = f"icbt_bench_tpl_{name.replace('-', '_')}"
+    prune_pg(fp)
     if not (h.pg_exists(pg_name) and meta_path.exists()):
         h.log(f"Generating the PostgreSQL dataset {pg_name} ({patients} patients x {weeks} weeks)...")
         tmp = pg_name + "_tmp"

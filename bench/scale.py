@@ -42,7 +42,9 @@ def _fresh(path: Path) -> bool:
 def base_dataset(patients: int, weeks: int) -> tuple[Path, dict[str, Any]]:
     """The template patients, written through the services (cached)."""
     h.CACHE.mkdir(parents=True, exist_ok=True)
-    name = f"scale-base-p{patients}-w{weeks}-{datasets.fingerprint('scale')}"
+    fp = datasets.fingerprint("scale")
+    datasets.prune(fp, "scale-base-*")
+    name = f"scale-base-p{patients}-w{weeks}-{fp}"
     path, meta_path = h.CACHE / f"{name}.db", h.CACHE / f"{name}.json"
     if not (_fresh(path) and meta_path.exists()):
         h.log(f"Generating {patients} patients x {weeks} weeks through the services (the generator's rate is "
@@ -54,6 +56,7 @@ def base_dataset(patients: int, weeks: int) -> tuple[Path, dict[str, Any]]:
         meta = datasets._generate(h.sqlite_url(tmp), h.CACHE / "keys.json", patients, weeks)
         h.checkpoint_sqlite(tmp)
         tmp.rename(path)
+        Path(str(tmp) + ".lock").unlink(missing_ok=True)
         meta_path.write_text(json.dumps(meta, indent=1))
         h.log(f"  generator: {meta['events_per_s']:,.0f} events/s through the services "
               f"({meta['seconds']:.0f} s for {patients} patients x {weeks} weeks)")
@@ -95,6 +98,7 @@ def scaled_dataset(base: Path, meta: dict[str, Any], patients: int, *, short: in
             new_meta["short_patient_ids"] = [str(res[p.email]) for p in plans]
     h.checkpoint_sqlite(tmp)
     tmp.rename(path)
+    Path(str(tmp) + ".lock").unlink(missing_ok=True)
     meta_path.write_text(json.dumps(new_meta, indent=1))
     return path, new_meta
 
@@ -159,19 +163,32 @@ def _wrk(args: argparse.Namespace, srv: h.Server, extra: dict[str, Any], *, max_
         "bearer.lua" if extra.get("auth") else "plain.lua"
     threads = min(2, connections)
     env["BENCH_THREADS"] = str(threads)
-    if args.warmup and not max_uses:
-        h.wrk(srv.url + extra["path"], script, duration=args.warmup, env=env, connections=connections,
-              threads=threads)
-    with h.ForeignCpu() as other:
-        r = h.wrk(srv.url + extra["path"], script, duration=args.duration, env=env, connections=connections,
+    best: dict[str, Any] | None = None
+    # POSTs with a use limit are not repeated (each patient submits once per round).
+    for attempt in range(1 + (0 if max_uses else args.retries)):
+        if attempt:
+            h.log(f"    (others used {best['other_cpu_cores']:.2f} cores during that run: waiting, then again)")
+            h.wait_for_quiet(args.max_other_cpu, args.wait / 2)
+        if args.warmup and not max_uses:
+            h.wrk(srv.url + extra["path"], script, duration=args.warmup, env=env, connections=connections,
                   threads=threads)
-    d = r.as_dict()
-    d["other_cpu_cores"] = other.cores
-    d["ok_fraction"] = round(r.ok_fraction, 4)
+        with h.ForeignCpu() as other:
+            r = h.wrk(srv.url + extra["path"], script, duration=args.duration, env=env, connections=connections,
+                      threads=threads)
+        cur = r.as_dict()
+        cur["other_cpu_cores"] = other.cores
+        cur["ok_fraction"] = round(r.ok_fraction, 4)
+        cur["attempt"] = attempt + 1
+        if best is None or cur["other_cpu_cores"] < best["other_cpu_cores"]:
+            best, best_r = cur, r
+        if cur["other_cpu_cores"] <= args.max_other_cpu * 1.5:
+            break
+    assert best is not None
+    d, r, other_cores = best, best_r, best["other_cpu_cores"]
     name = extra["path"] if not extra.get("paths") else Path(extra["paths"]).read_text().split()[0].rsplit("/", 1)[0] + "/…"
     d["connections"] = connections
     h.log(f"  {name:<24} c{connections:<3} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
-          f"p99 {d['p99_ms']:6.1f} ms  n={d['requests']}  (others {other.cores:.2f} cores)"
+          f"p99 {d['p99_ms']:6.1f} ms  n={d['requests']}  (others {other_cores:.2f} cores)"
           + ("" if r.ok_fraction >= 0.99 else f"  ! answers {r.codes}"))
     return d
 
@@ -257,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--max-other-cpu", type=float, default=0.3)
     p.add_argument("--wait", type=float, default=300)
+    p.add_argument("--retries", type=int, default=2,
+                   help="measure again when others used more than 1.5 x --max-other-cpu cores (default 2)")
     p.add_argument("--prepare-only", action="store_true", help="make (or refresh) the cached datasets and stop")
     p.add_argument("--publish", action="store_true", help="also write bench/latest-scale.json")
     args = p.parse_args(argv)
