@@ -28,11 +28,13 @@ migrate: $(VENV)/.run-installed
 
 ## The whole suite: unit, API, pages, security, browser journeys; on SQLite, then on PostgreSQL.
 test: $(VENV)/.test-installed
-	@echo "== SQLite half"
-	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) --cov=app --cov-report=term:skip-covered
-	$(BIN)/python -m tools.untested
-	@echo "== PostgreSQL half (127.0.0.1:5432; skipped outside CI when unreachable)"
-	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) -m "not e2e"
+	@echo "== SQLite half (unit, API, pages, security, browser journeys)"
+	@ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) --cov=app --cov-report=term:skip-covered; s1=$$?; \
+	$(BIN)/python -m tools.untested; \
+	echo "== PostgreSQL half (127.0.0.1:5432; skipped outside CI when unreachable)"; \
+	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) -m "not e2e"; s2=$$?; \
+	echo "== SQLite half exit $$s1, PostgreSQL half exit $$s2"; \
+	test $$s1 -eq 0 -a $$s2 -eq 0
 
 ## Inner loop: everything but the real-browser journeys, SQLite only.
 test-fast: $(VENV)/.test-installed

@@ -268,11 +268,15 @@ def mood_chart(points: Sequence[tuple[datetime, int]], *, ident: str | None = No
     parts.append(_text(X1 + 6, _y(0, 10, y1), "Very low", size=LABEL, fill=INK))
 
     noon = time(12, tzinfo=UTC)
-    times = [t for t, _ in pts] + [datetime.combine(d, noon) for d, _ in averages]
+    # A day is the chart's unit: entries and that day's average share the day's x position.
+    def at_noon(t: datetime) -> datetime:
+        return datetime.combine(t.astimezone(UTC).date(), noon)
+
+    times = [at_noon(t) for t, _ in pts] + [datetime.combine(d, noon) for d, _ in averages]
     scale = _TimeScale(times)
     parts += _x_axis(scale, y1)
     for t, v in pts:
-        parts.append(f'<circle cx="{_f(scale.x(t))}" cy="{_f(_y(v, 10, y1))}" r="4" fill="{DOT}" '
+        parts.append(f'<circle cx="{_f(scale.x(at_noon(t)))}" cy="{_f(_y(v, 10, y1))}" r="4" fill="{DOT}" '
                      f'stroke="#ffffff" stroke-width="1"/>')
     # The average line, broken where a whole window had no entries.
     runs: list[list[tuple[float, float]]] = [[]]

@@ -108,7 +108,7 @@ def test_new_patient(page, base_url, shots, viewport):
     j.check("homework-saved")
 
     # ---- the mood diary
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Mood diary").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Diary", exact=True).click()
     expect(page.get_by_role("heading", name="Mood diary")).to_be_visible()
     j.check("diary-empty")
     page.get_by_role("group", name="How is your mood right now?").get_by_label("6", exact=True).check()
