@@ -16,7 +16,7 @@ from app.security import crypto
 log = logging.getLogger("icbt")
 
 # Domains that ship data files validate them here: each exposes `load_and_validate(settings)`.
-DATA_CHECKS = ["app.escalation.service", "app.programme.content"]
+DATA_CHECKS = ["app.escalation.service", "app.programme.content", "app.monitoring.config"]
 
 
 def load_keyring(settings: Settings) -> crypto.KeyRing:

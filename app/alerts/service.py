@@ -675,3 +675,27 @@ def open_count_for_clinician(session: Session, clinician_id: uuid.UUID) -> dict[
     rows = session.execute(select(Alert.tier, func.count()).where(
         Alert.status == OPEN, visible_clause(clinician_id)).group_by(Alert.tier)).all()
     return {tier: n for tier, n in rows}
+
+
+# ---------------------------------------------------------------- closed by the system
+
+
+def resolve_by_system(session: Session, patient_id: uuid.UUID, rule: str, note: str) -> int:
+    """Resolve the patient's active alerts of `rule` whose reason no longer holds (e.g. item 9
+    answered after all). Recorded with the reason and audited with the actor "system".
+    Returns how many were resolved."""
+    begin_write(session)
+    stmt = select(Alert).where(Alert.patient_id == patient_id, Alert.rule == rule,
+                               Alert.status.in_(ACTIVE_STATUSES))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    rows = list(session.scalars(stmt))
+    now = clock.now()
+    for alert in rows:
+        alert.status, alert.resolved_at = RESOLVED, now
+        crypto.seal(session, alert, "resolve_note_enc", note)
+    session.flush()
+    for alert in rows:
+        audit.record(session, action="alert.resolve", actor_id=None, actor_role="system",
+                     patient_id=patient_id, record_type="alert", record_id=alert.id)
+    return len(rows)

@@ -159,8 +159,15 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
         "crisis": escalation.pathway_out("urgent") if (item9_any or severe) and not pathway_has_crisis else None,
         "emergency": escalation.pathway_out("emergency"),
         "item9_any": item9_any or bool(rule_names & rules.SAFETY_PLAN_RULES),
+        "alert_statuses": _alert_statuses(session, patient) if a.flags else [],
         "page_title": f"Your {spec.name} result",
     }
+
+
+def _alert_statuses(session: Session, patient: User) -> list[Any]:
+    """Where the care team is with this patient's alerts, in plain words."""
+    from app.alerts import service as alerts
+    return alerts.patient_alert_status(session, patient.id)
 
 
 @router.get("/checkins/results/{assessment_id}")
@@ -205,28 +212,8 @@ def not_safe(request: Request, session: SessionDep, patient: PagePatient) -> Res
     """"I am not safe right now" from the check-in pages: raise an emergency flag (if the
     monitor is installed), then show where to get help. A failure to record it is logged and
     the help page is shown all the same: getting the person to help comes first."""
-    report_not_safe(session, patient, "checkin")
-    return redirect("/help?from=not-safe")
-
-
-def report_not_safe(session: Session, patient: User, source: str) -> None:
-    try:
-        from app.monitoring import service as monitoring
-    except ModuleNotFoundError as e:
-        if e.name not in ("app.monitoring.service",):
-            raise
-        log.warning("not-safe report from the %s: the monitoring service is not installed", source)
-        return
-    report = getattr(monitoring, "report_not_safe", None)
-    if report is None:
-        log.warning("not-safe report from the %s: monitoring.service has no report_not_safe", source)
-        return
-    try:
-        report(session, patient, source)
-        session.flush()
-    except Exception:
-        log.exception("not-safe report from the %s could not be recorded", source)
-        session.rollback()
+    from app.safety.pages import not_safe_response
+    return not_safe_response(request, session, patient, "checkin")
 
 
 # ---------------------------------------------------------------- progress

@@ -223,7 +223,14 @@ def answer_item9(session: Session, patient: User, assessment_id: uuid.UUID, valu
     _seal(session, row, "total_enc", result.total)
     row.updated_at = clock.now()
     session.flush()
-    return _monitor(session, row)
+    outcome = _monitor(session, row)
+    # The item9_unknown alert's reason is gone once no PHQ-9 of this patient lacks item 9;
+    # the monitor has just judged the actual answer (item9_any / item9_high if positive).
+    if not any(v.item9 is None for v in history(session, patient.id, "phq9")):
+        from app.alerts import service as alerts
+        alerts.resolve_by_system(session, patient.id, rules.ITEM9_UNKNOWN,
+                                 "Question 9 was answered by the patient after all.")
+    return outcome
 
 
 # ---------------------------------------------------------------- reading

@@ -257,25 +257,7 @@ def not_safe(request: Request, session: SessionDep, patient: PagePatient) -> Res
     """"I am not safe right now": raise an emergency flag (if the monitor is installed), then
     show where to get help. Getting the person to help matters more than anything else here,
     so a failure to record it is logged and the help page is shown all the same."""
-    report_not_safe(session, patient, "diary")
-    return redirect("/help?from=not-safe")
+    from app.safety.pages import not_safe_response
+    return not_safe_response(request, session, patient, "diary")
 
 
-def report_not_safe(session: SessionDep, patient: User, source: str) -> None:
-    try:
-        from app.monitoring import service as monitoring
-    except ModuleNotFoundError as e:
-        if e.name not in ("app.monitoring.service",):
-            raise
-        log.warning("not-safe report from the %s: the monitoring service is not installed", source)
-        return
-    report = getattr(monitoring, "report_not_safe", None)
-    if report is None:
-        log.warning("not-safe report from the %s: monitoring.service has no report_not_safe", source)
-        return
-    try:
-        report(session, patient, source)
-        session.flush()
-    except Exception:
-        log.exception("not-safe report from the %s could not be recorded", source)
-        session.rollback()

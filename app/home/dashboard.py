@@ -65,7 +65,7 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         if due <= now:
             steps.append(NextStep(
                 "Your weekly check-in", "Nine short questions about how you have been feeling. "
-                "It takes about three minutes.", "/checkins/phq9?next=/", "Do my check-in"))
+                "It takes about two minutes.", "/checkins/phq9?next=/", "Do my check-in"))
 
     programme = _service("programme")
     if programme is not None:

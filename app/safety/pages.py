@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from typing import Annotated
 
+from sqlalchemy.orm import Session
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts.dependencies import PagePatient
+from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import InvalidInput
 from app.safety import service
 from app.web import redirect, render
 
+log = logging.getLogger("icbt.safety")
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {"saved": "Your safety plan is saved."}
@@ -75,10 +80,26 @@ def not_safe_page(request: Request, session: SessionDep, patient: PagePatient,
 @router.post("/not-safe")
 def not_safe(request: Request, session: SessionDep, patient: PagePatient,
              source: Annotated[str, Form(max_length=200)] = "") -> Response:
+    return not_safe_response(request, session, patient, source)
+
+
+def not_safe_response(request: Request, session: Session, patient: User, source: str) -> Response:
+    """Record "I am not safe right now" (an emergency alert, in this transaction) and show the
+    crisis screen. Never refused: an unknown source (only a tampered form sends one) counts
+    as the check-in page. If recording fails, the person is told plainly that their care team
+    has NOT been told, shown the emergency numbers, and the failure is logged as an error."""
+    from app.escalation import service as escalation
     from app.monitoring import service as monitoring
 
-    # Never refuse this report: an unknown source (only a tampered form sends one) counts as
-    # the check-in page, and the alert is raised all the same.
     source = source if source in SOURCES else "checkin"
-    monitoring.report_not_safe(session, patient, str(source))
+    try:
+        monitoring.report_not_safe(session, patient, source)
+        session.flush()
+    except Exception:
+        log.exception("EMERGENCY not-safe report from the %s could not be recorded", source)
+        session.rollback()
+        return render(request, "patient/safety_plan_not_safe.html", {
+            "told": False, "failed": True, "source": source,
+            "pathway": escalation.pathway_out("emergency"), "statuses": [], "has_plan": False,
+            "page_title": "Get help now"}, status_code=500)
     return redirect(f"/not-safe?told=1&source={source}")

@@ -164,17 +164,19 @@ def test_week_view_with_previous_and_next(client, alice):
     assert client.get("/diary/week?start=1900-01-01").status_code == 200  # out of range: this week
 
 
-def test_not_safe_reports_and_goes_to_help(client, alice, monkeypatch):
+def test_not_safe_reports_and_shows_the_crisis_screen(client, alice, monkeypatch):
     from app.monitoring import service as monitoring
     calls = []
     monkeypatch.setattr(monitoring, "report_not_safe",
                         lambda s, patient, source: calls.append((patient.id, source)))
     r = post_form(client, {}, url="/diary/not-safe")
-    assert r.status_code == 303 and r.headers["location"] == "/help?from=not-safe"
+    assert r.status_code == 303 and r.headers["location"] == "/not-safe?told=1&source=diary"
     assert calls == [(alice.id, "diary")]
 
 
-def test_not_safe_still_goes_to_help_when_the_monitor_fails_or_is_missing(client, alice, monkeypatch):
+def test_not_safe_when_recording_fails_says_so_and_shows_emergency_numbers(client, alice, monkeypatch):
+    """An emergency report is never silently dropped: if it cannot be recorded the person is
+    told their care team has NOT been told, and shown who to call now."""
     from app.monitoring import service as monitoring
 
     def boom(*a):  # type: ignore[no-untyped-def]
@@ -182,10 +184,9 @@ def test_not_safe_still_goes_to_help_when_the_monitor_fails_or_is_missing(client
 
     monkeypatch.setattr(monitoring, "report_not_safe", boom)
     r = post_form(client, {}, url="/diary/not-safe")
-    assert r.status_code == 303 and r.headers["location"] == "/help?from=not-safe"
-    monkeypatch.delattr(monitoring, "report_not_safe")
-    r = post_form(client, {}, url="/diary/not-safe")
-    assert r.status_code == 303 and r.headers["location"] == "/help?from=not-safe"
+    assert r.status_code == 500
+    assert "could not send your message to your care team" in r.text
+    assert 'href="tel:999"' in r.text
 
 
 def test_not_safe_raises_an_emergency_alert_when_the_monitor_is_installed(client, session, alice):
