@@ -86,7 +86,11 @@ def test_new_patient(page, base_url, shots, viewport):
     j.check("quiz-feedback")
     page.get_by_role("button", name="I have finished this module").click()
     expect(page).to_have_url(re.compile(f"/modules/{MODULE}/finished"))
+    # Module 2 is locked, and the patient is told when it opens (the interval is 7 days here).
+    expect(page.get_by_role("main")).to_contain_text(re.compile(r"Module 2 opens on \w+day \d{1,2} \w+"))
     j.check("module-finished")
+    j.goto("/modules/noticing-patterns", "module-2-locked")
+    expect(page.get_by_role("main")).to_contain_text(re.compile(r"opens on \w+day \d{1,2} \w+"))
 
     # ---- homework: the thought record, with one emotion row
     j.goto("/homework/thought-record-starter")
