@@ -131,6 +131,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
     Raises TooManyRequests while this e-mail is in backoff (whether or not it exists), and
     passwords.ServerBusy when too many passwords are being checked at once."""
+    with passwords.hash_gate.admission():
+        return _authenticate(session, email, password)
+
+
+def _authenticate(session: Session, email: str, password: str) -> User | None:
     key = throttle_key("login", email)
     _check_backoff(session, key)
     user = find_by_email(session, email) if len(password) <= passwords.MAX_LENGTH else None

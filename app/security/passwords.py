@@ -65,6 +65,7 @@ class HashGate:
             self.wait_seconds = wait_seconds
             self._sem = threading.BoundedSemaphore(self.concurrent)
             self._waiting = 0
+            self._admitted = 0
 
     def configure_from_settings(self) -> None:
         from app.config import get_settings
@@ -73,6 +74,24 @@ class HashGate:
         n = get_settings().max_concurrent_hashes
         if n != self.concurrent:
             self.configure(n)
+
+    @contextmanager
+    def admission(self) -> Iterator[None]:
+        """Around a whole sign-in, database reads included: at most `concurrent + queue` in
+        progress in this process; more are refused (429) at once, before they take a database
+        connection, so a login flood cannot exhaust the connection pool."""
+        if not self._from_settings:
+            self._from_settings = True
+            self.configure_from_settings()
+        with self._lock:
+            if self._admitted >= self.concurrent + self.queue:
+                raise ServerBusy(headers={"Retry-After": "2"})
+            self._admitted += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._admitted = max(0, self._admitted - 1)
 
     @contextmanager
     def slot(self) -> Iterator[None]:
