@@ -134,7 +134,8 @@ def load_dataset(kind: str, patients: int, weeks: int, *, extra_short: int = 0) 
 
 
 def lesson_paths(db: Any, patient_ids: list[uuid.UUID]) -> list[str]:
-    """A lesson page each patient may open (the current module's first page)."""
+    """A lesson page each patient may open (the current module's second page), one per
+    patient in the order given: wrk pairs them with the patients' cookies line by line."""
     try:
         from app.programme import service as programme
     except ModuleNotFoundError:
@@ -144,12 +145,14 @@ def lesson_paths(db: Any, patient_ids: list[uuid.UUID]) -> list[str]:
     with db.session() as s:
         for pid in patient_ids:
             user = s.get(User, pid)
-            open_ = [m for m in programme.module_statuses(s, user) if m.is_open]
-            if open_:
-                module = programme.module_or_404(open_[-1].slug)
-                # the second page: the first may show the weekly check-in reminder instead
-                page = module.pages[min(1, len(module.pages) - 1)]
-                out.append(f"/modules/{module.slug}/pages/{page.slug}")
+            # the module the home page sends them to (else the last one finished)
+            current = programme.progress_summary(s, user).current
+            done = [m for m in programme.module_statuses(s, user) if m.status == "completed"]
+            slug = current.slug if current is not None else done[-1].slug if done else None
+            module = programme.module_or_404(slug) if slug else programme.programme().modules[0]
+            # the second page: the first may show the weekly check-in reminder instead
+            page = module.pages[min(1, len(module.pages) - 1)]
+            out.append(f"/modules/{module.slug}/pages/{page.slug}")  # one per patient, in order
         s.rollback()
     return out
 

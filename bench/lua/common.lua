@@ -6,7 +6,8 @@
 --   BENCH_BODY_FILE   lines of request bodies (cycled); absent means no body
 --   BENCH_METHOD      GET (default) or POST
 --   BENCH_PATHS       space-separated paths, cycled (default: the URL's path)
---   BENCH_PATHS_FILE  the same, one path a line (for long lists)
+--   BENCH_PATHS_FILE  the same, one path a line (for long lists); as many paths as credentials
+--                     pairs them line by line
 --   BENCH_CTYPE       Content-Type of the body (default application/json)
 --   BENCH_MAX_USES    stop a thread once each of its credentials was used this many times
 --   BENCH_CAPTURE     write the first answer that is not 2xx/3xx to this file (+ thread no.)
@@ -45,12 +46,19 @@ function M.install()
     if #paths == 0 then paths = { wrk.path } end
     max_uses = tonumber(os.getenv("BENCH_MAX_USES") or "0")
     nthreads = tonumber(os.getenv("BENCH_THREADS") or "2")
-    -- each thread takes its own slice of the credentials, so no two threads share a patient
-    local mine = {}
+    -- each thread takes its own slice of the credentials, so no two threads share a patient;
+    -- a path list as long as the credentials is paired with them line by line (a patient's
+    -- own lesson page), so it is sliced the same way
+    local paired = #paths == #auth and #auth > 1
+    local mine, mypaths = {}, {}
     for i, line in ipairs(auth) do
-      if #auth < nthreads or (i - 1) % nthreads == (thread_no - 1) then mine[#mine + 1] = line end
+      if #auth < nthreads or (i - 1) % nthreads == (thread_no - 1) then
+        mine[#mine + 1] = line
+        if paired then mypaths[#mypaths + 1] = paths[i] end
+      end
     end
     auth = mine
+    if paired then paths = mypaths end
     n = 0
     codes = {}
     capture = os.getenv("BENCH_CAPTURE")
