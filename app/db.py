@@ -97,6 +97,11 @@ _LOCK_KEY = "sqlite_writer_lock_fd"
 def _take_writer_lock(session: Session) -> None:
     lock: _WriterLock | None = session.info.get("writer_lock")
     if lock is not None and _LOCK_KEY not in session.info:
+        # Always in this order: a pooled connection first, then the writer lock. A session
+        # that took the lock first and then waited for a connection would wait for ever
+        # when every pooled connection belongs to a request that is waiting for the lock
+        # (seen under load: the background worker's `begin_write` as the first statement).
+        session.connection()
         session.info[_LOCK_KEY] = lock.acquire()
 
 

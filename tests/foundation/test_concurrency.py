@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+
 from app.audit import service as audit
 from app.db import get_db
 
@@ -33,3 +35,52 @@ def test_sixteen_concurrent_writers_all_succeed_and_chain_holds(db):
         result = audit.verify(s)
     assert result.ok, result.message
     assert result.checked == 16 * per_thread
+
+
+def test_the_writer_lock_is_never_held_while_waiting_for_a_connection(db, tmp_path):
+    """Lock order: pooled connection, then writer lock. Pool of one: a request holds the only
+    connection and then wants the lock, while a background job starts with begin_write. Taking
+    the lock before the connection deadlocked them (until the pool timed out)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import sessionmaker
+
+    from app.db import Database, begin_write
+
+    if not db.settings.is_sqlite:
+        pytest.skip("PostgreSQL has no writer lock (row locks do this job)")
+    small = Database(db.settings)
+    small.engine = sa.create_engine(db.engine.url, pool_size=1, max_overflow=0, pool_timeout=3,
+                                    connect_args={"check_same_thread": False})
+    small._factory = sessionmaker(small.engine, expire_on_commit=False)
+    has_connection, job_has_lock = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def request() -> None:
+        try:
+            with small.session() as s:
+                s.execute(sa.text("select 1"))      # holds the pool's only connection
+                has_connection.set()
+                job_has_lock.wait(1.0)              # give the job its chance to take the lock
+                begin_write(s)
+                s.commit()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    def job() -> None:
+        try:
+            has_connection.wait(5)
+            with small.session() as s:
+                begin_write(s)                      # first statement of the job
+                job_has_lock.set()
+                s.execute(sa.text("select 1"))
+                s.commit()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=request), threading.Thread(target=job)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    small.dispose()
+    assert not errors, f"deadlock between the writer lock and the pool: {errors[0]!r}"
