@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench bench-scale coverage clean
+.PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench bench-scale bench-tools coverage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,12 +52,17 @@ demo: $(VENV)/.run-installed
 
 ## Load benchmark (needs wrk; ~10 min): SQLite 1 and 2 workers, PostgreSQL 2 workers, bare stack.
 ## Extra options: make bench BENCH_ARGS="-d 5 --servers sqlite-2w,bare-2w"
-bench: $(VENV)/.run-installed
+bench: $(VENV)/.run-installed bench-tools
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## Scale benchmark: 100 / 1,000 / 10,000 patients x 52 weeks (first run makes the datasets: ~20 min).
-bench-scale: $(VENV)/.run-installed
+bench-scale: $(VENV)/.run-installed bench-tools
 	$(BIN)/python -m bench.scale $(BENCH_ARGS)
+
+# wrk, the load generator, from Debian's packages when it is missing (needs root, as in CI).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov
