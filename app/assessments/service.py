@@ -301,20 +301,43 @@ def is_due(session: Session, patient: User) -> bool:
 # ---------------------------------------------------------------- change since baseline
 
 
+def _valid_ends(session: Session, patient_id: uuid.UUID, instrument: str, since: datetime,
+                until: datetime | None = None) -> list[AssessmentView]:
+    """The first and the last check-in with a valid total of one instrument taken between
+    `since` and `until`, oldest first: [] if none, one if there is only one. That is all the
+    change rules read (baseline = the first; latest = the last once there are two), so only
+    the rows at each end are decrypted, not the patient's whole history."""
+    stmt = select(Assessment.id).where(Assessment.patient_id == patient_id, Assessment.instrument == instrument,
+                                       Assessment.taken_at >= since)
+    if until is not None:
+        stmt = stmt.where(Assessment.taken_at <= until)
+    ids = list(session.scalars(stmt.order_by(Assessment.taken_at, Assessment.created_at)))
+
+    def first_valid(order: list[int]) -> tuple[int, AssessmentView] | None:
+        for i in order:
+            row = session.get(Assessment, ids[i])
+            assert row is not None
+            if _unseal(session, row, "total_enc") is not None:
+                return i, _view(session, row)
+        return None
+
+    first = first_valid(list(range(len(ids))))
+    if first is None:
+        return []
+    last = first_valid(list(range(len(ids) - 1, first[0], -1)))
+    return [first[1]] if last is None else [first[1], last[1]]
+
+
 def change_summary(session: Session, patient: User, until: datetime | None = None) -> change.ChangeSummary:
     """clinical-rules.md §3 over valid scores since enrolment (up to `until`, e.g. the time
     of the check-in being shown). Baseline = the first valid score of each instrument."""
     since = accounts.enrolled_at(patient)
-    views = [v for v in history(session, patient.id, until=until)
-             if v.total is not None and v.taken_at >= since]
-    return change.summarise_change([v.total for v in views if v.instrument == "phq9"],
-                                   [v.total for v in views if v.instrument == "gad7"])
+    phq, gad = (_valid_ends(session, patient.id, i, since, until) for i in ("phq9", "gad7"))
+    return change.summarise_change([v.total for v in phq if v.total is not None],
+                                   [v.total for v in gad if v.total is not None])
 
 
 def baseline(session: Session, patient: User, instrument: str) -> AssessmentView | None:
     """The first valid score of this instrument since enrolment."""
-    since = accounts.enrolled_at(patient)
-    for v in history(session, patient.id, instrument):
-        if v.total is not None and v.taken_at >= since:
-            return v
-    return None
+    ends = _valid_ends(session, patient.id, instrument, accounts.enrolled_at(patient))
+    return ends[0] if ends else None

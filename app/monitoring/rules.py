@@ -422,6 +422,29 @@ def evaluate_checkin(point: ScorePoint, history: Sequence[ScorePoint], enrolled_
     return sort_flags(flags)
 
 
+def relevant_history(points: Sequence[ScorePoint], enrolled_at: datetime,
+                     config: MonitoringConfig = DEFAULT_CONFIG) -> list[ScorePoint]:
+    """The part of a score history that later check-ins are judged against, oldest first:
+    of each instrument's valid scores, the first and the lowest since enrolment and the last
+    max(2, not_on_track_consecutive) overall. For any later check-in, `evaluate_checkin`
+    gives the same flags with this subset as with the whole history (baseline = the first,
+    best = the lowest, not-on-track = the baseline and the last few), and the monitor's
+    dashboard summary the same latest and previous totals; so the monitor keeps this in the
+    patient's row instead of decrypting every earlier check-in on each submission."""
+    since = _aware(enrolled_at, "enrolled_at")
+    last_n = max(2, config.not_on_track_consecutive)
+    chosen: set[int] = set()
+    for instrument in INSTRUMENTS:
+        valid = sorted((i for i, p in enumerate(points) if p.instrument == instrument and p.total is not None),
+                       key=lambda i: points[i].taken_at)  # stable: equal times keep input order
+        chosen.update(valid[-last_n:])
+        enrolled = [i for i in valid if points[i].taken_at >= since]
+        if enrolled:
+            chosen.add(enrolled[0])
+            chosen.add(min(enrolled, key=lambda i: points[i].total or 0))
+    return sorted((points[i] for i in sorted(chosen)), key=lambda p: p.taken_at)
+
+
 def evaluate_diary(moods: Sequence[MoodPoint], now: datetime, *, not_safe: bool = False,
                    config: MonitoringConfig = DEFAULT_CONFIG) -> list[Flag]:
     """Rules on a diary entry (moods include the new one), highest tier first."""

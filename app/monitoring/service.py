@@ -95,8 +95,43 @@ def summarise(points: Sequence[ScorePoint]) -> dict[str, Any]:
     return out
 
 
-def _store_summary(session: Session, state: MonitorState, points: Sequence[ScorePoint]) -> None:
-    crypto.seal_json(session, state, "summary_enc", summarise(points))
+#: Version of the score history kept in the summary (rules.relevant_history); another
+#: version, or none, means the next check-in reads the whole history once and stores it.
+HISTORY_VERSION = 1
+
+
+def _store_summary(session: Session, state: MonitorState, points: Sequence[ScorePoint],
+                   enrolled_at: datetime, config: MonitoringConfig) -> None:
+    """The dashboard's latest/previous totals, and the part of the score history the next
+    check-in's rules read, for the patient's enrolment date and these settings."""
+    summary = summarise(points)
+    upto = max((p.taken_at for p in points), default=None)
+    summary["history"] = {
+        "v": HISTORY_VERSION,
+        "enrolled_at": enrolled_at.isoformat(),
+        "last_n": max(2, config.not_on_track_consecutive),
+        "upto": upto.isoformat() if upto else None,
+        "points": [[p.instrument, p.total, p.item9, p.taken_at.isoformat()]
+                   for p in rules.relevant_history(points, enrolled_at, config)],
+    }
+    crypto.seal_json(session, state, "summary_enc", summary)
+
+
+def _stored_history(session: Session, state: MonitorState, enrolled_at: datetime,
+                    config: MonitoringConfig, after: datetime) -> list[ScorePoint] | None:
+    """The stored part of the score history, if it holds for a check-in taken at `after`:
+    same version, enrolment date and settings, and every stored score taken before it.
+    None means: read the whole history (first check-in since an upgrade, an older check-in
+    judged again, e.g. when question 9 is answered later, or changed settings)."""
+    stored = read_summary(session, state).get("history")
+    if (not isinstance(stored, dict) or stored.get("v") != HISTORY_VERSION
+            or stored.get("enrolled_at") != enrolled_at.isoformat()
+            or stored.get("last_n") != max(2, config.not_on_track_consecutive)):
+        return None
+    if stored["upto"] is not None and not after > datetime.fromisoformat(stored["upto"]):
+        return None
+    return [ScorePoint(instrument, total, item9, datetime.fromisoformat(at))
+            for instrument, total, item9, at in stored["points"]]
 
 
 def read_summary(session: Session, state: MonitorState) -> dict[str, Any]:
@@ -110,9 +145,12 @@ def _touch(state: MonitorState, at: datetime | None) -> None:
 
 def refresh_summary(session: Session, patient_id: uuid.UUID) -> None:
     """Rebuild one patient's dashboard summary from their check-ins (backfill)."""
+    from app.accounts import service as accounts
+
     points = _optional("app.assessments.service", lambda m: m.score_points(session, patient_id))
+    enrolled_at = accounts.enrolled_at(_patient(session, patient_id))
     state = lock_patient(session, patient_id)
-    _store_summary(session, state, points or [])
+    _store_summary(session, state, points or [], enrolled_at, get_config())
     if points:
         _touch(state, max(p.taken_at for p in points))
     session.flush()
@@ -145,10 +183,11 @@ def check_checkin(session: Session, patient: Any, point: ScorePoint, history: Se
     from app.accounts import service as accounts
 
     config = config or get_config()
+    enrolled_at = accounts.enrolled_at(patient)
     state = lock_patient(session, patient.id)
-    flags = rules.evaluate_checkin(point, history, accounts.enrolled_at(patient), config)
+    flags = rules.evaluate_checkin(point, history, enrolled_at, config)
     _record(session, patient.id, flags, config)
-    _store_summary(session, state, [*history, point])
+    _store_summary(session, state, [*history, point], enrolled_at, config)
     _touch(state, point.taken_at)
     session.flush()
     return flags
@@ -167,12 +206,21 @@ def _point_of(points: list[ScorePoint], assessment: Any) -> int:
 
 def on_checkin(session: Session, patient_id: uuid.UUID, assessment: Any) -> list[Flag]:
     """Contract (monitoring.hooks): after a PHQ-9/GAD-7 is stored and flushed."""
+    from app.accounts import service as accounts
     from app.assessments import service as assessments
 
-    points = list(assessments.score_points(session, patient_id))
-    i = _point_of(points, assessment)
-    point = points.pop(i)
-    return check_checkin(session, _patient(session, patient_id), point, points)
+    config = get_config()
+    patient = _patient(session, patient_id)
+    state = lock_patient(session, patient_id)
+    point = ScorePoint(assessment.instrument, assessment.total, assessment.item9, assessment.taken_at)
+    # Constant time for a new check-in: the stored part of the history the rules read
+    # (rules.relevant_history), not every earlier check-in decrypted again.
+    history = _stored_history(session, state, accounts.enrolled_at(patient), config, after=point.taken_at)
+    if history is None:
+        points = list(assessments.score_points(session, patient_id))
+        point = points.pop(_point_of(points, assessment))
+        history = points
+    return check_checkin(session, patient, point, history, config=config)
 
 
 def check_diary(session: Session, patient: Any, moods: Sequence[MoodPoint], *, now: datetime | None = None,
@@ -308,8 +356,9 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
     pid = patient.id
     state = lock_patient(session, pid)
     if state.summary_enc is None:
+        from app.accounts import service as accounts
         points = _optional("app.assessments.service", lambda m: m.score_points(session, pid))
-        _store_summary(session, state, points or [])
+        _store_summary(session, state, points or [], accounts.enrolled_at(patient), config)
     for at in (
         _optional("app.programme.service", lambda m: m.last_activity_at(session, pid)),
         _optional("app.diary.service", lambda m: m.last_entry_at(session, pid)),

@@ -191,6 +191,28 @@ def test_change_since_baseline_in_the_answer(client, session, frozen_clock):
     assert c["response"] is True and c["remission"] is True
 
 
+def test_change_skips_check_ins_without_a_valid_total_at_either_end(client, session, frozen_clock):
+    """Baseline = the first *valid* score, latest = the last valid one: check-ins with three or
+    more answers missing (no total) before, between and after are not counted."""
+    p = make_user(session)
+    no_total = [None, None, None, 1, 1, 1, 1, 1, 0]                     # 3 missing: no total
+    answers = [no_total, [2, 2, 2, 2, 2, 2, 1, 1, 0], no_total,          # 14
+               [1, 0, 1, 0, 1, 0, 0, 0, 0], [2, 1, 1, 0, 1, 0, 0, 0, 0], no_total]  # 3, then 5
+    outs = []
+    for week, a in enumerate(answers):
+        frozen_clock(clock.now() + timedelta(days=7))
+        outs.append(submit(client, api_token(client, p), "phq9", a, difficulty=1).json())
+    assert [o["total"] for o in outs] == [None, 14, None, 3, 5, None]
+    assert outs[0]["change"]["baseline"] is None
+    assert (outs[1]["change"]["baseline"], outs[1]["change"]["change"]) == (14, None)
+    assert (outs[2]["change"]["baseline"], outs[2]["change"]["change"]) == (14, None)
+    assert (outs[3]["change"]["baseline"], outs[3]["change"]["change"]) == (14, -11)
+    last = outs[5]["change"]
+    assert (last["baseline"], last["change"], last["reliable_change"]) == (14, -9, "improvement")
+    again = client.get(f"/api/v1/assessments/{outs[3]['id']}", headers=api_token(client, p)).json()
+    assert again["change"]["change"] == -11      # as of that check-in, not the latest
+
+
 def test_patient_b_gets_404_for_patient_a_checkin_like_a_missing_id(client, session, h):
     a = submit(client, h, "phq9", [1] * 8 + [None]).json()
     bob = make_user(session)

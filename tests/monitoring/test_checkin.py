@@ -200,3 +200,48 @@ def test_the_dashboard_summary_follows_check_ins(session, frozen_clock):
     assert s["phq9"]["latest"] == 11 and s["phq9"]["previous"] == 8
     assert s["gad7"] == {"latest": 7, "previous": None, "at": later(days=7).isoformat()}
     assert state.last_activity_at == later(days=7)
+
+
+# ---------------------------------------------------------------- the kept history
+
+
+def _no_full_history(monkeypatch):  # type: ignore[no-untyped-def]
+    from app.assessments import service as assessments
+    calls: list[object] = []
+    real = assessments.score_points
+    monkeypatch.setattr(assessments, "score_points", lambda s, pid: calls.append(pid) or real(s, pid))
+    return calls
+
+
+def test_a_new_check_in_reads_the_kept_history_not_every_check_in(session, frozen_clock, monkeypatch):
+    """Baseline 8 a year ago, then a year of 8-10: a PHQ-9 of 14 is still +6 on the baseline,
+    judged without decrypting the year of check-ins again."""
+    patient, _ = care_pair(session)
+    for week, total in enumerate([8] + [9, 10] * 26):
+        frozen_clock(later(days=7 * week))
+        submit(session, patient, "phq9", phq9(total))
+    calls = _no_full_history(monkeypatch)
+    frozen_clock(later(days=7 * 54))
+    result = submit(session, patient, "phq9", phq9(14))
+    assert calls == []
+    assert [f.rule for f in result.flags] == [rules.RELIABLE_DETERIORATION]
+    [alert] = alerts_of(session, patient)
+    assert alert.rule == "reliable_deterioration"
+
+
+def test_a_changed_enrolment_date_reads_the_whole_history_once(session, frozen_clock, monkeypatch):
+    patient, _ = care_pair(session)
+    submit(session, patient, "phq9", phq9(8))
+    frozen_clock(later(days=7))
+    submit(session, patient, "phq9", phq9(10))
+    patient.user.enrolled_at = later(days=5)      # re-enrolled: the first check-in is before it
+    session.commit()
+    calls = _no_full_history(monkeypatch)
+    frozen_clock(later(days=14))
+    result = submit(session, patient, "phq9", phq9(14))
+    assert calls == [patient.id]
+    assert result.flags == []                     # 10 -> 14 from the new baseline: +4 only
+    frozen_clock(later(days=21))
+    submit(session, patient, "phq9", phq9(16))    # +6 on the new baseline, kept history again
+    assert calls == [patient.id]
+    assert [a.rule for a in alerts_of(session, patient)] == ["reliable_deterioration"]
