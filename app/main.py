@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import startup
+from app import startup, web
 from app.accounts.dependencies import load_browser_session
 from app.config import ROOT, get_settings
 from app.db import get_db
@@ -155,6 +155,8 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
                   description="Internet-delivered CBT self-help programme. JSON API under /api/v1; "
                               "sign in with the Authorize button (OAuth2 password flow).")
     _install_error_handlers(app)
+    # Templates are read once; only development looks for edited files on every render.
+    web.env.auto_reload = settings.env.value == "development"
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")
     _install_docs(app)  # before /static: it mounts /static/swagger

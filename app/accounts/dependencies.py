@@ -49,6 +49,8 @@ def load_bearer(request: Request, session: SessionDep,
     return found[1]
 
 
+# Role checks are `async def`: they do no I/O, and a plain `def` dependency costs a trip to
+# the thread pool and back (two context switches) on every request.
 def _role(user: User | None, *roles: Role) -> User:
     if user is None:
         raise NotAuthenticated()
@@ -61,15 +63,15 @@ def _role(user: User | None, *roles: Role) -> User:
 CurrentUser = Annotated[User, Depends(load_bearer)]
 
 
-def _api_patient(user: CurrentUser) -> User:
+async def _api_patient(user: CurrentUser) -> User:
     return _role(user, Role.patient)
 
 
-def _api_clinician(user: CurrentUser) -> User:
+async def _api_clinician(user: CurrentUser) -> User:
     return _role(user, Role.clinician)
 
 
-def _api_admin(user: CurrentUser) -> User:
+async def _api_admin(user: CurrentUser) -> User:
     return _role(user, Role.admin)
 
 
@@ -78,7 +80,7 @@ CurrentClinician = Annotated[User, Depends(_api_clinician)]
 CurrentAdmin = Annotated[User, Depends(_api_admin)]
 
 
-def current_auth_session(request: Request) -> AuthSession:
+async def current_auth_session(request: Request) -> AuthSession:
     return request.state.auth_session
 
 
@@ -86,19 +88,19 @@ def current_auth_session(request: Request) -> AuthSession:
 PageUserOptional = Annotated[User | None, Depends(load_browser_session)]
 
 
-def _page_user(user: PageUserOptional) -> User:
+async def _page_user(user: PageUserOptional) -> User:
     return _role(user, Role.patient, Role.clinician, Role.admin)
 
 
-def _page_patient(user: PageUserOptional) -> User:
+async def _page_patient(user: PageUserOptional) -> User:
     return _role(user, Role.patient)
 
 
-def _page_clinician(user: PageUserOptional) -> User:
+async def _page_clinician(user: PageUserOptional) -> User:
     return _role(user, Role.clinician)
 
 
-def _page_admin(user: PageUserOptional) -> User:
+async def _page_admin(user: PageUserOptional) -> User:
     return _role(user, Role.admin)
 
 
