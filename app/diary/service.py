@@ -271,18 +271,38 @@ def _day(at: datetime) -> date:
     return at.astimezone(UTC).date()
 
 
+#: The streak is counted from the last two months of entries; only a longer one reads more.
+STREAK_WINDOW_DAYS = 62
+
+
+def _streak_from(session: Session, patient_id: uuid.UUID, today: date, since: date | None) -> int:
+    stmt = select(DiaryEntry.recorded_at).where(DiaryEntry.patient_id == patient_id)
+    if since is not None:
+        stmt = stmt.where(DiaryEntry.recorded_at >= datetime.combine(since, time(0), tzinfo=UTC))
+    n, expect = 0, None
+    for at in session.scalars(stmt.order_by(DiaryEntry.recorded_at.desc())):
+        day = min(_day(at), today)
+        if expect is None:
+            if day < today - timedelta(days=1):
+                break
+            expect = day
+        if day == expect:
+            n += 1
+            expect -= timedelta(days=1)
+        elif day < expect:
+            break
+    return n
+
+
 def streak(session: Session, patient_id: uuid.UUID) -> int:
-    """Consecutive days with at least one entry, ending today or yesterday (UTC days)."""
+    """Consecutive days with at least one entry, ending today or yesterday (UTC days).
+    Reads the last STREAK_WINDOW_DAYS of entries, newest first, up to the first gap; only a
+    streak that reaches the start of that window reads the whole diary."""
     today = _day(clock.now())
-    days: set[date] = set()
-    for at in session.scalars(select(DiaryEntry.recorded_at).where(
-            DiaryEntry.patient_id == patient_id).order_by(DiaryEntry.recorded_at.desc())):
-        days.add(min(_day(at), today))
-    day = today if today in days else today - timedelta(days=1)
-    n = 0
-    while day in days:
-        n += 1
-        day -= timedelta(days=1)
+    since = today - timedelta(days=STREAK_WINDOW_DAYS)
+    n = _streak_from(session, patient_id, today, since)
+    if n >= (today - since).days:
+        n = _streak_from(session, patient_id, today, None)
     return n
 
 

@@ -53,6 +53,14 @@ def test_streak_counts_consecutive_days_ending_today_or_yesterday(session, patie
     assert service.streak(session, patient.id) == 0
 
 
+@pytest.mark.parametrize("days", [61, 62, 63, 100])
+def test_a_streak_longer_than_the_window_is_counted_in_full(session, patient, at_now, days):
+    for d in range(days):
+        add(session, patient, 5, NOW - timedelta(days=d, hours=-1) if d else NOW - timedelta(minutes=5))
+    add(session, patient, 5, NOW - timedelta(days=days + 3))  # an older entry after a gap
+    assert service.streak(session, patient.id) == days
+
+
 def test_streak_is_per_patient(session, patient):
     other = make_user(session).user
     add(session, other, 5, NOW - timedelta(hours=1))
