@@ -277,6 +277,11 @@ def server(name: str, argv: list[str], env: dict[str, str], workers: int, log_di
                 proc.wait()
 
 
+#: Servers are measured as production runs them (templates read once, secure cookies, HSTS);
+#: the address only appears in e-mail links.
+PRODUCTION_ENV = {"ICBT_ENV": "production", "ICBT_BASE_URL": "https://bench.example.org"}
+
+
 def app_server_argv() -> list[str]:
     return [str(VENV_BIN / "icbt"), "serve", "--no-migrate"]
 

@@ -138,7 +138,7 @@ class Run:
                    endpoints: list[str], flood: bool) -> None:
         h.log(f"\n== {name}: the app, {workers} worker{'s' if workers > 1 else ''}")
         res_quiet = h.wait_for_quiet(self.args.max_other_cpu, self.args.wait)
-        env = {"ICBT_DATABASE_URL": db_url, "ICBT_KEYS_FILE": str(keys), "ICBT_ENV": "development"}
+        env = {"ICBT_DATABASE_URL": db_url, "ICBT_KEYS_FILE": str(keys), **h.PRODUCTION_ENV}
         files = self.files(creds)
         res: dict[str, Any] = {"workers": workers, "database": db_url.split(":")[0], "endpoints": {},
                                "other_cpu_before": res_quiet, "load_before": h.load_average()}

@@ -127,7 +127,7 @@ def measure_scale(args: argparse.Namespace, run_dir: Path, size: int, path: Path
     db_path = run_dir / f"scale-{size}.db"
     h.copy_sqlite(path, db_path)
     url = h.sqlite_url(db_path)
-    env = {"ICBT_DATABASE_URL": url, "ICBT_KEYS_FILE": str(h.CACHE / "keys.json"), "ICBT_ENV": "development"}
+    env = {"ICBT_DATABASE_URL": url, "ICBT_KEYS_FILE": str(h.CACHE / "keys.json"), **h.PRODUCTION_ENV}
     catch_up(env)
     with h.app_settings(url, h.CACHE / "keys.json") as db:
         clin = h.make_tokens(db, [uuid.UUID(meta["clinician_id"])], "cookie")[0]
@@ -201,7 +201,7 @@ def measure_history(args: argparse.Namespace, run_dir: Path, path: Path, meta: d
     db_path = run_dir / "history.db"
     h.copy_sqlite(path, db_path)
     url = h.sqlite_url(db_path)
-    env = {"ICBT_DATABASE_URL": url, "ICBT_KEYS_FILE": str(h.CACHE / "keys.json"), "ICBT_ENV": "development"}
+    env = {"ICBT_DATABASE_URL": url, "ICBT_KEYS_FILE": str(h.CACHE / "keys.json"), **h.PRODUCTION_ENV}
     catch_up(env)
     n = len(meta["short_patient_ids"])
     long_ids = [uuid.UUID(x) for x in meta["patient_ids"][-n:]]  # copies and generated alike
