@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(12, ge=1)
     # Login throttling (security.md item 10)
     max_concurrent_hashes: int = Field(2, ge=1)
+    # ...and on the whole machine, across worker processes (default: cores - 1, at least 1),
+    # so that a login flood always leaves a core for everything else.
+    machine_hash_slots: int | None = Field(None, ge=1)
+    hash_slot_dir: Path | None = None  # default: <temp dir>/icbt-hash-slots-<uid>
     # Background worker (outbox delivery, scheduled rules); off in tests
     run_worker: bool = True
     worker_interval_seconds: float = Field(5.0, gt=0)

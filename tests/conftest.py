@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ PG_ADMIN_URL = os.environ.get("ICBT_TEST_PG_ADMIN", "postgresql://postgres@127.0
 os.environ["ICBT_ENV"] = "test"
 os.environ["ICBT_RUN_WORKER"] = "false"
 os.environ.setdefault("ICBT_MODULE_INTERVAL_DAYS", "7")
+# This run's own machine-wide hash slots (another run on the same machine is another "machine").
+os.environ.setdefault("ICBT_HASH_SLOT_DIR", tempfile.mkdtemp(prefix="icbt-test-hash-slots-"))
 
 
 def _pg_available() -> str | None:

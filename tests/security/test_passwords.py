@@ -220,3 +220,90 @@ def test_common_list_is_substantial():
 
 def test_password_cannot_be_the_email(session):
     assert passwords.password_problem("someone@example.org", email="someone@example.org")
+
+
+# ---------------------------------------------------------------- machine-wide hash slots
+
+
+def test_machine_slots_are_shared_by_every_process(tmp_path):
+    """Two gates (as in two worker processes: flock conflicts between file descriptors, so two
+    objects in one process behave as two processes) share one slot: the second waits, then is
+    refused at its deadline, and gets the slot once the first lets go."""
+    import time
+
+    from app.security.passwords import MachineSlots
+
+    worker_a, worker_b = MachineSlots(1, tmp_path), MachineSlots(1, tmp_path)
+    held = worker_a.acquire(time.monotonic() + 1)
+    assert held is not None
+    t0 = time.monotonic()
+    assert worker_b.acquire(time.monotonic() + 0.2) is None
+    assert time.monotonic() - t0 >= 0.2          # it waited for its deadline, then gave up
+    worker_a.release(held)
+    again = worker_b.acquire(time.monotonic() + 1)
+    assert again is not None
+    worker_b.release(again)
+
+
+def test_a_flood_keeps_to_the_machine_slots(tmp_path):
+    """Sixteen threads hashing through two gates of two slots each (two workers) with one
+    machine slot: never more than one hash at once."""
+    import threading
+
+    from app.security import passwords
+
+    gates = [passwords.HashGate(2, queue=16, wait_seconds=30) for _ in range(2)]
+    for g in gates:
+        g._from_settings = True
+        g.machine = passwords.MachineSlots(1, tmp_path)
+    running, peak, lock = 0, 0, threading.Lock()
+    real_hash = passwords.pwd_context.hash
+
+    def counted(secret: str) -> str:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            return real_hash(secret)
+        finally:
+            with lock:
+                running -= 1
+
+    def work(gate) -> None:  # type: ignore[no-untyped-def]
+        with gate.slot():
+            counted("correct horse battery staple")
+
+    threads = [threading.Thread(target=work, args=(gates[i % 2],)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert peak == 1
+
+
+def test_hashing_in_many_threads_does_not_keep_its_memory():
+    """A login flood hashes in whichever threads serve it; each argon2 hash takes 19 MiB. After
+    48 hashes in 16 threads the process must not hold on to them (it grew by ~330 MB before
+    passwords.return_large_blocks_to_the_os)."""
+    import subprocess
+    import sys
+
+    code = """
+import threading
+from app.security import passwords
+def rss():
+    return int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS')).split()[1])
+passwords.return_large_blocks_to_the_os()
+before = rss()
+sem = threading.Semaphore(2)
+def work():
+    for _ in range(3):
+        with sem:
+            passwords.pwd_context.hash('correct horse battery staple')
+ts = [threading.Thread(target=work) for _ in range(16)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(rss() - before)
+"""
+    grown_kb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert grown_kb < 100 * 1024, f"the process kept {grown_kb // 1024} MB after hashing"
