@@ -177,14 +177,15 @@ def _patient(session: Session, patient_id: uuid.UUID) -> Any:
 
 
 def check_checkin(session: Session, patient: Any, point: ScorePoint, history: Sequence[ScorePoint], *,
-                  config: MonitoringConfig | None = None) -> list[Flag]:
+                  config: MonitoringConfig | None = None, state: MonitorState | None = None) -> list[Flag]:
     """Run the check-in rules on `point` (history: the patient's other scores) and open or
-    update alerts in this transaction. Returns the flags, highest tier first."""
+    update alerts in this transaction. Returns the flags, highest tier first. `state`: the
+    patient's monitor row if the caller has already locked it."""
     from app.accounts import service as accounts
 
     config = config or get_config()
     enrolled_at = accounts.enrolled_at(patient)
-    state = lock_patient(session, patient.id)
+    state = state or lock_patient(session, patient.id)
     flags = rules.evaluate_checkin(point, history, enrolled_at, config)
     _record(session, patient.id, flags, config)
     _store_summary(session, state, [*history, point], enrolled_at, config)
@@ -220,7 +221,7 @@ def on_checkin(session: Session, patient_id: uuid.UUID, assessment: Any) -> list
         points = list(assessments.score_points(session, patient_id))
         point = points.pop(_point_of(points, assessment))
         history = points
-    return check_checkin(session, patient, point, history, config=config)
+    return check_checkin(session, patient, point, history, config=config, state=state)
 
 
 def check_diary(session: Session, patient: Any, moods: Sequence[MoodPoint], *, now: datetime | None = None,
