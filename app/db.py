@@ -8,8 +8,6 @@ loop, which produced second-long tails under load. PostgreSQL needs none of this
 
 from __future__ import annotations
 
-import fcntl
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from app import clock
+from app import clock, flock
 from app.config import ROOT, Settings, get_settings
 
 NAMING_CONVENTION = {
@@ -80,16 +78,11 @@ class _WriterLock:
         self.path = path
 
     def acquire(self) -> int:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = flock.lock(self.path)
+        assert fd is not None  # a waiting lock always ends held
         return fd
 
-    @staticmethod
-    def release(fd: int) -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+    release = staticmethod(flock.unlock)
 
 
 _LOCK_KEY = "sqlite_writer_lock_fd"

@@ -422,17 +422,23 @@ def evaluate_checkin(point: ScorePoint, history: Sequence[ScorePoint], enrolled_
     return sort_flags(flags)
 
 
+def kept_last_n(config: MonitoringConfig = DEFAULT_CONFIG) -> int:
+    """How many of each instrument's latest valid scores `relevant_history` keeps: the
+    dashboard's latest and previous, and the not-on-track rule's consecutive check-ins."""
+    return max(2, config.not_on_track_consecutive)
+
+
 def relevant_history(points: Sequence[ScorePoint], enrolled_at: datetime,
                      config: MonitoringConfig = DEFAULT_CONFIG) -> list[ScorePoint]:
     """The part of a score history that later check-ins are judged against, oldest first:
     of each instrument's valid scores, the first and the lowest since enrolment and the last
-    max(2, not_on_track_consecutive) overall. For any later check-in, `evaluate_checkin`
+    `kept_last_n` overall. For any later check-in, `evaluate_checkin`
     gives the same flags with this subset as with the whole history (baseline = the first,
     best = the lowest, not-on-track = the baseline and the last few), and the monitor's
     dashboard summary the same latest and previous totals; so the monitor keeps this in the
     patient's row instead of decrypting every earlier check-in on each submission."""
     since = _aware(enrolled_at, "enrolled_at")
-    last_n = max(2, config.not_on_track_consecutive)
+    last_n = kept_last_n(config)
     chosen: set[int] = set()
     for instrument in INSTRUMENTS:
         valid = sorted((i for i, p in enumerate(points) if p.instrument == instrument and p.total is not None),

@@ -109,7 +109,7 @@ def _store_summary(session: Session, state: MonitorState, points: Sequence[Score
     summary["history"] = {
         "v": HISTORY_VERSION,
         "enrolled_at": enrolled_at.isoformat(),
-        "last_n": max(2, config.not_on_track_consecutive),
+        "last_n": rules.kept_last_n(config),
         "upto": upto.isoformat() if upto else None,
         "points": [[p.instrument, p.total, p.item9, p.taken_at.isoformat()]
                    for p in rules.relevant_history(points, enrolled_at, config)],
@@ -126,7 +126,7 @@ def _stored_history(session: Session, state: MonitorState, enrolled_at: datetime
     stored = read_summary(session, state).get("history")
     if (not isinstance(stored, dict) or stored.get("v") != HISTORY_VERSION
             or stored.get("enrolled_at") != enrolled_at.isoformat()
-            or stored.get("last_n") != max(2, config.not_on_track_consecutive)):
+            or stored.get("last_n") != rules.kept_last_n(config)):
         return None
     if stored["upto"] is not None and not after > datetime.fromisoformat(stored["upto"]):
         return None

@@ -8,7 +8,6 @@ the queue, or after waiting too long, a request is refused with 429 at once.
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import logging
 import os
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from passlib.context import CryptContext
 
+from app import flock
 from app.errors import TooManyRequests
 
 log = logging.getLogger("icbt")
@@ -72,23 +72,14 @@ class MachineSlots:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         while True:
             for i in range(self.n):
-                fd = os.open(self.directory / f"slot-{i}", os.O_RDWR | os.O_CREAT, 0o600)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    os.close(fd)
-                    continue
-                return fd
+                fd = flock.lock(self.directory / f"slot-{i}", wait=False)
+                if fd is not None:
+                    return fd
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.005)
 
-    @staticmethod
-    def release(fd: int) -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+    release = staticmethod(flock.unlock)
 
 
 class HashGate:

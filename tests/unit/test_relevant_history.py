@@ -73,7 +73,7 @@ def test_keeping_it_check_in_by_check_in_equals_computing_it_from_everything(see
         everything.append(new)
         kept = relevant_history([*kept, new], enrolled_at, config)
         assert kept == relevant_history(everything, enrolled_at, config)
-        assert len(kept) <= 2 * (2 + max(2, config.not_on_track_consecutive))
+        assert len(kept) <= 2 * (2 + rules.kept_last_n(config))
 
 
 def test_what_is_kept():
