@@ -84,3 +84,42 @@ def test_the_writer_lock_is_never_held_while_waiting_for_a_connection(db, tmp_pa
         t.join(timeout=30)
     small.dispose()
     assert not errors, f"deadlock between the writer lock and the pool: {errors[0]!r}"
+
+
+def test_begin_write_makes_a_read_then_write_atomic_on_sqlite(db):
+    """The writer lock's purpose: a value read after begin_write cannot change before this
+    transaction writes. Two read-sleep-increment transactions must count to two (without the
+    lock both read 0 and one increment is lost). SQLite only: PostgreSQL uses row locks."""
+    import time
+
+    import sqlalchemy as sa
+
+    from app.audit.models import AuditHead
+    from app.db import begin_write
+
+    if not db.settings.is_sqlite:
+        pytest.skip("PostgreSQL has no writer lock (row locks do this job)")
+    with get_db().session() as s:
+        s.add(AuditHead(id=2, seq=0, hash="-"))
+        s.commit()
+    errors: list[BaseException] = []
+
+    def increment() -> None:
+        try:
+            with get_db().session() as s:
+                begin_write(s)
+                seen = s.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 2))
+                time.sleep(0.2)
+                s.execute(sa.update(AuditHead).where(AuditHead.id == 2).values(seq=seen + 1))
+                s.commit()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=increment) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    with get_db().session() as s:
+        assert s.scalar(sa.select(AuditHead.seq).where(AuditHead.id == 2)) == 2
