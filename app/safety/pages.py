@@ -69,10 +69,15 @@ def not_safe_page(request: Request, session: SessionDep, patient: PagePatient,
     from app.alerts import service as alerts
     from app.escalation import service as escalation
 
+    from app.alerts import honesty
+    from app.monitoring import rules
+
     statuses = alerts.patient_alert_status(session, patient.id) if told else []
+    alert = honesty.latest_active(session, patient.id, {rules.PATIENT_REPORTED_EMERGENCY}) if told else None
     return render(request, "patient/safety_plan_not_safe.html", {
         "told": bool(told), "source": source if source in SOURCES else "checkin",
         "pathway": escalation.pathway_out("emergency"), "statuses": statuses,
+        "care": honesty.status_for(session, alert) if alert is not None else None,
         "has_plan": service.get(session, patient.id) is not None,
         "page_title": "Get help now" if told else "I am not safe right now"})
 
