@@ -116,16 +116,26 @@ def latest_active(session: Session, patient_id: uuid.UUID, rules: set[str] | Non
 
 
 def unrouted_clause():  # type: ignore[no-untyped-def]
-    """Active urgent/emergency alerts no person responsible was e-mailed about."""
-    from sqlalchemy import exists
+    """Active urgent/emergency alerts that reached nobody responsible: no routed e-mail that has
+    not failed (or no mail server at all to send one with)."""
+    from sqlalchemy import exists, true
 
     from app.alerts.models import ACTIVE_STATUSES
-    routed = exists().where(AlertDelivery.alert_id == Alert.id, AlertDelivery.channel == "email",
-                            AlertDelivery.reason.in_(ROUTED_REASONS))
-    return (Alert.status.in_(ACTIVE_STATUSES)) & (Alert.tier.in_(("urgent", "emergency"))) & ~routed
+    from app.mail.models import OutboxMessage
+    active = Alert.status.in_(ACTIVE_STATUSES) & Alert.tier.in_(("urgent", "emergency"))
+    if not get_settings().smtp_host:
+        return active & true()
+    routed = (select(AlertDelivery.id).join(OutboxMessage, OutboxMessage.id == AlertDelivery.outbox_id)
+              .where(AlertDelivery.alert_id == Alert.id, AlertDelivery.channel == "email",
+                     AlertDelivery.reason.in_(ROUTED_REASONS), OutboxMessage.status != "failed")
+              .correlate(Alert))
+    return active & ~exists(routed)
 
 
 def unrouted(session: Session, limit: int = 50) -> list[Alert]:
+    """For the top of /admin and the clinicians' inbox: oldest first."""
+    if get_settings().alerts_dashboard_only:
+        return []   # stated: alerts are read on the dashboard; the inbox lists them anyway
     return list(session.scalars(select(Alert).where(unrouted_clause()).order_by(Alert.created_at).limit(limit)))
 
 

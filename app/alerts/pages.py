@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from app import clock
 from app.accounts.dependencies import PageClinician
-from app.alerts import service
+from app.alerts import honesty, service
 from app.db import SessionDep
 from app.errors import InvalidInput
 from app.web import redirect, render
@@ -59,7 +59,7 @@ def inbox(request: Request, session: SessionDep, clinician: PageClinician, statu
     return render(request, "clinician/alerts.html", _ctx(
         alerts=views, total=total, status=status, filters=FILTERS, page=page,
         pages=max(1, math.ceil(total / service.PAGE_SIZE)), counts=service.open_count_for_clinician(session, clinician.id),
-        notice=NOTICES.get(notice or ""), page_title="Alerts"))
+        notice=NOTICES.get(notice or ""), page_title="Alerts", unrouted=honesty.unrouted(session)))
 
 
 def _detail(request: Request, session: SessionDep, clinician, alert_id: uuid.UUID,  # type: ignore[no-untyped-def]

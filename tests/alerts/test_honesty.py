@@ -85,7 +85,32 @@ def test_not_safe_page_unreachable_shows_999_and_says_so(client, session, frozen
     assert "has been told" not in r.text and "We have told" not in r.text
 
 
-def test_unrouted_alerts_listed(session, frozen_clock):
+def test_unrouted_alerts_listed(session, frozen_clock, mail_server):
     patient = make_user(session, "patient")
     submit(session, patient, "phq9", phq9(12, item9=2))
     assert [a.patient_id for a in honesty.unrouted(session)] == [patient.id]
+
+
+def test_admin_and_inbox_show_unrouted_alerts_at_the_top(client, session, frozen_clock, mail_server):
+    patient = make_user(session, "patient")
+    submit(session, patient, "phq9", phq9(12, item9=2))
+    session.commit()
+    admin = make_user(session, "admin")
+    browser_login(client, admin)
+    page = client.get("/admin").text
+    assert "1 urgent or emergency alert reached nobody" in page
+    assert page.index("reached nobody") < page.index("<h1>Users</h1>")
+    assert f'/admin/users/{patient.id}' in page
+    client.cookies.clear()
+    clinician = make_user(session, "clinician")
+    browser_login(client, clinician)
+    page = client.get("/clinician/alerts").text
+    assert "reached nobody" in page and page.index("reached nobody") < page.index("<h1>Alerts</h1>")
+
+
+def test_a_routed_alert_is_not_listed_as_unrouted(session, frozen_clock, mail_server):
+    patient, _ = care_pair(session)
+    submit(session, patient, "phq9", phq9(12, item9=2))
+    assert honesty.unrouted(session) == []
+    session.execute(update(OutboxMessage).values(status="failed"))
+    assert len(honesty.unrouted(session)) == 1
