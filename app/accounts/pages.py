@@ -65,7 +65,8 @@ def login_form(request: Request, user: PageUserOptional, next: str | None = None
 
 @router.post("/login")
 def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_length=254)] = "",
-          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/",
+          not_safe: Annotated[str, Form(max_length=20)] = "") -> Response:
     try:
         user = service.authenticate(session, email, password) if email and password else None
     except TooManyRequests as e:
@@ -78,6 +79,11 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
         return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": "That email and password do not match an account."}}, status_code=400)
     target = _safe_next(next)
+    if not_safe and user.role == Role.patient:   # signed in from the "I am not safe" page (issue 12)
+        from app.monitoring import service as monitoring
+        source = not_safe if not_safe in ("checkin", "diary") else "checkin"
+        monitoring.report_not_safe(session, user, source)
+        target = f"/not-safe?told=1&source={source}"
     return start_browser_session(session, request, user, target if target != "/" else home_for(user))
 
 
