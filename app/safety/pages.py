@@ -18,6 +18,11 @@ from app.safety import service
 from app.web import redirect, render
 
 log = logging.getLogger("icbt.safety")
+
+from app.safety.telfilter import tel_links  # noqa: E402
+from app.web import env as _env  # noqa: E402
+
+_env.filters["tel_links"] = tel_links
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {"saved": "Your safety plan is saved."}

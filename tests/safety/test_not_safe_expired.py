@@ -65,3 +65,32 @@ def test_500_page_shows_the_emergency_line(session, monkeypatch):
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/boom-test")
     assert r.status_code == 500 and 'href="tel:999"' in r.text and "Get help now" in r.text
+
+
+# ---------------------------------------------------------------- the safety plan where it is needed
+
+
+def test_safety_plan_numbers_are_tap_to_call(client, session, frozen_clock):
+    from app.safety.telfilter import tel_links
+    assert str(tel_links("Samaritans 116 123, or 999 <b>")) == \
+        'Samaritans <a href="tel:116123">116 123</a>, or <a href="tel:999">999</a> &lt;b&gt;'
+    assert str(tel_links("in 2026 at 10")) == "in 2026 at 10"     # years and times are not numbers
+    patient, _ = care_pair(session)
+    browser_login(client, patient)
+    edit = client.get("/safety-plan/edit")
+    client.post("/safety-plan", data={"csrf_token": csrf_from(edit.text), "contacts": "My sister: 07700 900123"})
+    page = client.get("/safety-plan").text
+    assert '<a href="tel:07700900123">07700 900123</a>' in page
+    # the care team's number from the escalation file is suggested in the plan
+    assert "0300 123 4567" in edit.text
+
+
+def test_safety_plan_in_the_menu_on_home_and_in_module_1(client, session, frozen_clock):
+    patient, _ = care_pair(session)
+    browser_login(client, patient)
+    home = client.get("/").text
+    assert '<li><a href="/safety-plan">Safety plan</a></li>' in home
+    assert 'id="safety-plan-card"' in home
+    from app.config import ROOT
+    text = (ROOT / "modules_content" / "01-thoughts-feelings-actions.md").read_text()
+    assert "[write your safety plan](/safety-plan/edit)" in text
