@@ -25,6 +25,7 @@ NOTICES = {
     "sessions-revoked": "You have been signed out everywhere else.",
     "password-reset": "Your password has been reset. You can sign in now.",
     "password-set": "Your password is set. You can sign in now.",
+    "contact-saved": "Your contact details are saved.",
 }
 
 
@@ -154,7 +155,16 @@ def _account_page(request: Request, session: SessionDep, user: User, errors: dic
     return render(request, "auth/account.html", {
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
-        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice}, status_code=status_code)
+        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice,
+        "contact": _contact(session, user)}, status_code=status_code)
+
+
+def _contact(session: SessionDep, user: User):  # type: ignore[no-untyped-def]
+    """The patient's contact details for the account page's section (app/contact)."""
+    if user.role != Role.patient:
+        return None
+    from app.contact import service as contact
+    return contact.get(session, user.id) or False
 
 
 def _looks_like_email(email: str) -> bool:
