@@ -147,3 +147,22 @@ def with_care_team(session: Session, patient_id: uuid.UUID, pathway, rules: set[
     if alert is None:
         return pathway
     return pathway.model_copy(update={"care_team": status_for(session, alert)})
+
+
+def ack_summaries(session: Session, alert_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """For the patient's record: what was done on each alert ("Contacted the patient: note")."""
+    from app.alerts.service import ACTIONS
+    from app.security import crypto
+
+    out = {}
+    if not alert_ids:
+        return out
+    for a in session.scalars(select(Alert).where(Alert.id.in_(alert_ids))):
+        parts = []
+        for action_col, note_col in (("ack_action_enc", "ack_note_enc"), ("resolve_action_enc", "resolve_note_enc")):
+            action, note = crypto.unseal(session, a, action_col), crypto.unseal(session, a, note_col)
+            if action or note:
+                parts.append(": ".join(x for x in (ACTIONS.get(action or "", action), note) if x))
+        if parts:
+            out[a.id] = " · ".join(parts)
+    return out

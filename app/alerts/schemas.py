@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.alerts.service import NOTE_MAX, AlertView
+from app.contact.schemas import ContactOut
 
 StatusFilter = Literal["open", "acknowledged", "active", "resolved", "all"]
 
@@ -46,6 +47,10 @@ class RecipientOut(BaseModel):
     at: datetime
 
 
+class PatientOut(BaseModel):
+    contact: ContactOut | None = None
+
+
 class AlertDetailOut(AlertOut):
     rule_label: str
     trigger: str | None = None
@@ -58,6 +63,7 @@ class AlertDetailOut(AlertOut):
     ack_action: str | None = None
     resolve_action: str | None = None
     recipients: list[RecipientOut] = []
+    patient: PatientOut = PatientOut()
 
     @classmethod
     def of(cls, v: AlertView) -> AlertDetailOut:
@@ -65,7 +71,7 @@ class AlertDetailOut(AlertOut):
         return cls(**base, rule_label=v.rule_label, trigger=v.trigger, value=v.value, detail=v.detail,
                    acknowledged_by=v.acknowledged_by, ack_note=v.ack_note, resolved_by=v.resolved_by,
                    resolve_note=v.resolve_note, ack_action=v.ack_action, resolve_action=v.resolve_action,
-                   recipients=[RecipientOut(**r) for r in v.recipients])
+                   recipients=[RecipientOut(**r) for r in v.recipients], patient=PatientOut(contact=v.contact))
 
 
 class NoteIn(BaseModel):

@@ -403,6 +403,8 @@ class AlertView:
     resolve_note: str | None = None
     ack_action: str | None = None
     resolve_action: str | None = None
+    contact: Any = None        # contact.schemas.ContactOut | None
+    safety_plan: Any = None    # safety.service.PlanView | None
     tier_raised_at: datetime | None = None
     recipients: list[dict[str, Any]] = field(default_factory=list)
 
@@ -533,6 +535,12 @@ def get_for_clinician(session: Session, clinician: Any, alert_id: uuid.UUID) -> 
     v.acknowledged_by = _name(session, alert.acknowledged_by)
     v.resolved_by = _name(session, alert.resolved_by)
     v.recipients = _recipients(session, alert)
+    # whoever the alert was sent to (assigned or on call) can reach the patient: contact details
+    # and the safety plan, not the whole record (issue 12); the view is audited with the alert id
+    from app.contact import service as contact
+    from app.safety import service as safety
+    v.contact = contact.get(session, alert.patient_id)
+    v.safety_plan = safety.get(session, alert.patient_id)
     audit.record(session, action="record.view", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=alert.patient_id, record_type="alert", record_id=alert.id,
                  outcome="success" if v.access == "assigned" else "oncall")
