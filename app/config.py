@@ -11,7 +11,7 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     escalation_file: Path = SHIPPED_ESCALATION_FILE
     content_dir: Path = ROOT / "modules_content"
     module_interval_days: int = Field(7, ge=0, le=365)
-    self_registration: bool = True
+    # Patients may register themselves. Default: on in development and test, OFF in production
+    # (clinics invite; issue 12). Set ICBT_SELF_REGISTRATION=true to open it.
+    self_registration: bool | None = None   # None: decided by ICBT_ENV below
     oncall_emails: str = ""
     # The deployment states that alerts are read only on the dashboard (no e-mail): production may
     # then run without SMTP and an on-call list, and patients are told exactly that (issue 12).
@@ -69,6 +71,12 @@ class Settings(BaseSettings):
     # Background worker (outbox delivery, scheduled rules); off in tests
     run_worker: bool = True
     worker_interval_seconds: float = Field(5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _default_self_registration(self) -> "Settings":
+        if self.self_registration is None:
+            self.self_registration = self.env != Env.production
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -99,11 +99,16 @@ def logout(request: Request, session: SessionDep, user: PageUserOptional) -> Res
 
 
 @router.get("/register")
-def register_form(request: Request, user: PageUserOptional) -> Response:
+def register_form(request: Request, user: PageUserOptional, safe: str = "") -> Response:
     if user is not None:
         return redirect(home_for(user))
-    return render(request, "auth/register.html", {"errors": {}, "form": {},
-                                                  "open": get_settings().self_registration})
+    if not get_settings().self_registration:
+        return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": False})
+    if safe == "no":          # not safe right now: the help page, not a sign-up form (issue 12)
+        return redirect("/help")
+    if safe != "yes":
+        return render(request, "auth/register_safe.html", {"page_title": "Before you start"})
+    return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": True})
 
 
 @router.post("/register")
@@ -111,15 +116,19 @@ def register(request: Request, session: SessionDep,
              email: Annotated[str, Form(max_length=254)] = "",
              password: Annotated[str, Form(max_length=256)] = "",
              display_name: Annotated[str, Form(max_length=80)] = "",
-             consent: Annotated[str, Form(max_length=10)] = "") -> Response:
-    form = {"email": email, "display_name": display_name}
+             consent: Annotated[str, Form(max_length=10)] = "",
+             phone: Annotated[str, Form(max_length=40)] = "",
+             date_of_birth: Annotated[str, Form(max_length=20)] = "") -> Response:
+    from app.contact import signup
+    form = {"email": email, "display_name": display_name, "phone": phone, "date_of_birth": date_of_birth,
+            "consent": consent}
     if not get_settings().self_registration:
         return render(request, "auth/register.html", {"errors": {}, "form": form, "open": False}, status_code=403)
-    errors: dict[str, str] = {}
-    if not _looks_like_email(email):
-        errors["email"] = "Enter an email address like name@example.com."
-    if consent != "yes":
-        errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
+    errors, norm_phone, under_18 = signup.form_problems(
+        email_ok=_looks_like_email(email), password=password, email=email, phone=phone, dob=date_of_birth,
+        consent=consent)
+    if under_18 and not errors:   # no account; nothing stored
+        return render(request, "auth/register_under18.html", {"page_title": "Help for young people"})
     if not errors:
         try:
             user = service.create_user(session, role=Role.patient, email=email, password=password,
@@ -129,6 +138,9 @@ def register(request: Request, session: SessionDep,
         except Conflict as e:
             errors["email"] = e.detail
         else:
+            from app.contact import service as contact
+            from app.contact.schemas import ContactIn
+            contact.save(session, user.id, ContactIn(phone=norm_phone or phone))
             return start_browser_session(session, request, user, "/")
     return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
 
