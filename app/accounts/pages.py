@@ -58,6 +58,9 @@ def home_for(user: User) -> str:
 @router.get("/login")
 def login_form(request: Request, user: PageUserOptional, next: str | None = None,
                notice: str | None = None) -> Response:
+    if request.query_params.get("not_safe"):   # from "I am not safe" after the session ended (issue 12)
+        from app.safety import expired
+        return expired.signin_page(request, request.query_params["not_safe"])
     if user is not None:
         return redirect(home_for(user))
     return render(request, "auth/login.html", {"next": _safe_next(next), "errors": {}, "email": "",

@@ -53,9 +53,16 @@ async def handle(request: Request, exc: AppError) -> Response:
     if user is not None and getattr(user, "role", None) == Role.patient and not cross_site:
         if raise_for(user.id, source):
             return redirect(f"/not-safe?told=1&source={source}")
+    # the sign-in page, in its "not safe" form: the crisis lines first, then sign in (which raises it)
+    return redirect(f"/login?not_safe={source}")
+
+
+def signin_page(request: Request, source: str) -> Response:
+    from app.escalation import service as escalation
+    from app.web import render
     return render(request, "patient/not_safe_signin.html", {
-        "pathway": escalation.pathway_out("emergency"), "source": source,
-        "page_title": "Get help now"}, status_code=exc.status_code)
+        "pathway": escalation.pathway_out("emergency"), "source": source if source in SOURCES else "checkin",
+        "page_title": "Get help now"})
 
 
 def raise_for(patient_id, source: str) -> bool:  # type: ignore[no-untyped-def]
