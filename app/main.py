@@ -27,7 +27,7 @@ log = logging.getLogger("icbt")
 
 # Each domain contributes `api.router` (JSON, under /api/v1) and/or `pages.router` (HTML).
 DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme", "homework",
-           "monitoring", "alerts", "safety", "clinician", "admin"]
+           "monitoring", "alerts", "safety", "clinician", "admin", "contact"]
 
 
 def _include_domains(app: FastAPI) -> None:
@@ -55,6 +55,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def app_error(request: Request, exc: AppError):  # type: ignore[no-untyped-def]
         if _wants_json(request):
             return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+        from app.safety import expired
+        if expired.applies(request, exc):   # "I am not safe" never fails silently (issue 12)
+            return await expired.handle(request, exc)
         if isinstance(exc, NotAuthenticated):
             nxt = request.url.path if request.method == "GET" else "/"
             return redirect(f"/login?next={nxt}")

@@ -153,3 +153,14 @@ def frozen_clock():  # type: ignore[no-untyped-def]
 
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+@pytest.fixture
+def mail_server(monkeypatch):  # type: ignore[no-untyped-def]
+    """ICBT_SMTP_HOST set (nothing is sent: the worker is off), so e-mailed alerts can be delivered."""
+    from app.config import get_settings
+    monkeypatch.setenv("ICBT_SMTP_HOST", "mail.invalid")
+    get_settings.cache_clear()
+    yield "mail.invalid"
+    monkeypatch.delenv("ICBT_SMTP_HOST", raising=False)
+    get_settings.cache_clear()

@@ -25,6 +25,7 @@ NOTICES = {
     "sessions-revoked": "You have been signed out everywhere else.",
     "password-reset": "Your password has been reset. You can sign in now.",
     "password-set": "Your password is set. You can sign in now.",
+    "contact-saved": "Your contact details are saved.",
 }
 
 
@@ -57,6 +58,9 @@ def home_for(user: User) -> str:
 @router.get("/login")
 def login_form(request: Request, user: PageUserOptional, next: str | None = None,
                notice: str | None = None) -> Response:
+    if request.query_params.get("not_safe"):   # from "I am not safe" after the session ended (issue 12)
+        from app.safety import expired
+        return expired.signin_page(request, request.query_params["not_safe"])
     if user is not None:
         return redirect(home_for(user))
     return render(request, "auth/login.html", {"next": _safe_next(next), "errors": {}, "email": "",
@@ -65,7 +69,8 @@ def login_form(request: Request, user: PageUserOptional, next: str | None = None
 
 @router.post("/login")
 def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_length=254)] = "",
-          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/",
+          not_safe: Annotated[str, Form(max_length=20)] = "") -> Response:
     try:
         user = service.authenticate(session, email, password) if email and password else None
     except TooManyRequests as e:
@@ -78,6 +83,11 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
         return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": "That email and password do not match an account."}}, status_code=400)
     target = _safe_next(next)
+    if not_safe and user.role == Role.patient:   # signed in from the "I am not safe" page (issue 12)
+        from app.monitoring import service as monitoring
+        source = not_safe if not_safe in ("checkin", "diary") else "checkin"
+        monitoring.report_not_safe(session, user, source)
+        target = f"/not-safe?told=1&source={source}"
     return start_browser_session(session, request, user, target if target != "/" else home_for(user))
 
 
@@ -92,11 +102,16 @@ def logout(request: Request, session: SessionDep, user: PageUserOptional) -> Res
 
 
 @router.get("/register")
-def register_form(request: Request, user: PageUserOptional) -> Response:
+def register_form(request: Request, user: PageUserOptional, safe: str = "") -> Response:
     if user is not None:
         return redirect(home_for(user))
-    return render(request, "auth/register.html", {"errors": {}, "form": {},
-                                                  "open": get_settings().self_registration})
+    if not get_settings().self_registration:
+        return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": False})
+    if safe == "no":          # not safe right now: the help page, not a sign-up form (issue 12)
+        return redirect("/help")
+    if safe != "yes":
+        return render(request, "auth/register_safe.html", {"page_title": "Before you start"})
+    return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": True})
 
 
 @router.post("/register")
@@ -104,15 +119,19 @@ def register(request: Request, session: SessionDep,
              email: Annotated[str, Form(max_length=254)] = "",
              password: Annotated[str, Form(max_length=256)] = "",
              display_name: Annotated[str, Form(max_length=80)] = "",
-             consent: Annotated[str, Form(max_length=10)] = "") -> Response:
-    form = {"email": email, "display_name": display_name}
+             consent: Annotated[str, Form(max_length=10)] = "",
+             phone: Annotated[str, Form(max_length=40)] = "",
+             date_of_birth: Annotated[str, Form(max_length=20)] = "") -> Response:
+    from app.contact import signup
+    form = {"email": email, "display_name": display_name, "phone": phone, "date_of_birth": date_of_birth,
+            "consent": consent}
     if not get_settings().self_registration:
         return render(request, "auth/register.html", {"errors": {}, "form": form, "open": False}, status_code=403)
-    errors: dict[str, str] = {}
-    if not _looks_like_email(email):
-        errors["email"] = "Enter an email address like name@example.com."
-    if consent != "yes":
-        errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
+    errors, norm_phone, under_18 = signup.form_problems(
+        email_ok=_looks_like_email(email), password=password, email=email, phone=phone, dob=date_of_birth,
+        consent=consent)
+    if under_18 and not errors:   # no account; nothing stored
+        return render(request, "auth/register_under18.html", {"page_title": "Help for young people"})
     if not errors:
         try:
             user = service.create_user(session, role=Role.patient, email=email, password=password,
@@ -122,6 +141,9 @@ def register(request: Request, session: SessionDep,
         except Conflict as e:
             errors["email"] = e.detail
         else:
+            from app.contact import service as contact
+            from app.contact.schemas import ContactIn
+            contact.save(session, user.id, ContactIn(phone=norm_phone or phone))
             return start_browser_session(session, request, user, "/")
     return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
 
@@ -148,7 +170,16 @@ def _account_page(request: Request, session: SessionDep, user: User, errors: dic
     return render(request, "auth/account.html", {
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
-        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice}, status_code=status_code)
+        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice,
+        "contact": _contact(session, user)}, status_code=status_code)
+
+
+def _contact(session: SessionDep, user: User):  # type: ignore[no-untyped-def]
+    """The patient's contact details for the account page's section (app/contact)."""
+    if user.role != Role.patient:
+        return None
+    from app.contact import service as contact
+    return contact.get(session, user.id) or False
 
 
 def _looks_like_email(email: str) -> bool:

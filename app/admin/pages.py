@@ -40,7 +40,12 @@ def users(request: Request, session: SessionDep, admin: PageAdmin, role: str = "
     pages = max(1, -(-total // service.PAGE_SIZE))
     return render(request, "admin/users.html", {
         "people": people, "total": total, "page": page, "pages": pages, "role": chosen,
-        "roles": ROLE_LABELS, "notice": NOTICES.get(notice or "")})
+        "roles": ROLE_LABELS, "notice": NOTICES.get(notice or ""), "unrouted": _unrouted(session)})
+
+
+def _unrouted(session: SessionDep) -> list:  # type: ignore[type-arg]
+    from app.alerts import honesty
+    return honesty.unrouted(session)
 
 
 def _new_form(request: Request, form: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:

@@ -31,13 +31,14 @@ def get_alert(alert_id: uuid.UUID, session: SessionDep, clinician: CurrentClinic
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertOut)
 def acknowledge(alert_id: uuid.UUID, data: NoteIn, session: SessionDep, clinician: CurrentClinician) -> AlertOut:
-    """Acknowledge (stops escalation). `note` is optional, up to 2000 characters, stored encrypted."""
-    alert = service.acknowledge(session, clinician, alert_id, data.note)
+    """Acknowledge (stops escalation). `action` and `note` (up to 2000 characters) are required for
+    urgent and emergency alerts, optional for routine ones; both stored encrypted."""
+    alert = service.acknowledge(session, clinician, alert_id, data.note, data.action)
     return AlertOut.of(service.summary_view(session, clinician.id, alert))
 
 
 @router.post("/{alert_id}/resolve", response_model=AlertOut)
 def resolve(alert_id: uuid.UUID, data: NoteIn, session: SessionDep, clinician: CurrentClinician) -> AlertOut:
     """Resolve (acknowledges it too, if it was not yet)."""
-    alert = service.resolve(session, clinician, alert_id, data.note)
+    alert = service.resolve(session, clinician, alert_id, data.note, data.action)
     return AlertOut.of(service.summary_view(session, clinician.id, alert))

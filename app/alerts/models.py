@@ -50,9 +50,11 @@ class Alert(UUIDPk, Base):
     acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ack_note_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)
+    ack_action_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)      # what was done (issue 12)
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_note_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)
+    resolve_action_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)
 
 
 class AlertDelivery(UUIDPk, Base):

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from app import clock
 from app.accounts.dependencies import PageClinician
-from app.alerts import service
+from app.alerts import honesty, service
 from app.db import SessionDep
 from app.errors import InvalidInput
 from app.web import redirect, render
@@ -59,15 +59,16 @@ def inbox(request: Request, session: SessionDep, clinician: PageClinician, statu
     return render(request, "clinician/alerts.html", _ctx(
         alerts=views, total=total, status=status, filters=FILTERS, page=page,
         pages=max(1, math.ceil(total / service.PAGE_SIZE)), counts=service.open_count_for_clinician(session, clinician.id),
-        notice=NOTICES.get(notice or ""), page_title="Alerts"))
+        notice=NOTICES.get(notice or ""), page_title="Alerts", unrouted=honesty.unrouted(session)))
 
 
 def _detail(request: Request, session: SessionDep, clinician, alert_id: uuid.UUID,  # type: ignore[no-untyped-def]
             errors: dict[str, str] | None = None, note: str = "", notice: str | None = None,
-            status_code: int = 200) -> Response:
+            status_code: int = 200, action: str = "") -> Response:
     view = service.get_for_clinician(session, clinician, alert_id)
     return render(request, "clinician/alert.html", _ctx(
-        a=view, errors=errors or {}, note=note, notice=NOTICES.get(notice or ""),
+        a=view, errors=errors or {}, note=note, notice=NOTICES.get(notice or ""), action=action,
+        actions=service.ACTIONS, needs_action=view.tier in service.ACTION_TIERS,
         page_title=f"{view.tier.capitalize()} alert"), status_code=status_code)
 
 
@@ -86,30 +87,34 @@ def _back(back: str, alert_id: uuid.UUID, notice: str) -> str:
 
 
 def _act(request: Request, session: SessionDep, clinician, alert_id: uuid.UUID, action: str,  # type: ignore[no-untyped-def]
-         note: str, back: str) -> Response:
+         note: str, back: str, what: str = "") -> Response:
     try:
         if action == "acknowledge":
-            service.acknowledge(session, clinician, alert_id, note)
+            service.acknowledge(session, clinician, alert_id, note, what or None)
         else:
-            service.resolve(session, clinician, alert_id, note)
+            service.resolve(session, clinician, alert_id, note, what or None)
     except InvalidInput as e:
-        return _detail(request, session, clinician, alert_id, errors={"note": e.detail}, note=note or "",
-                       status_code=422)
+        # every problem at once, the form again with what was typed
+        tier = service.get_for_clinician(session, clinician, alert_id).tier
+        errors = service.action_problems(tier, what, note) or {e.field or "note": e.detail}
+        return _detail(request, session, clinician, alert_id, errors=errors, note=note or "",
+                       action=what, status_code=422)
     return redirect(_back(back, alert_id, "acknowledged" if action == "acknowledge" else "resolved"))
 
 
 # Generous form limits: the service gives the friendly message for a note over NOTE_MAX.
 Note = Annotated[str, Form(max_length=20_000)]
 Back = Annotated[str, Form(max_length=300)]
+What = Annotated[str, Form(alias="action", max_length=40)]
 
 
 @router.post("/clinician/alerts/{alert_id}/acknowledge")
 def acknowledge(request: Request, session: SessionDep, clinician: PageClinician, alert_id: uuid.UUID,
-                note: Note = "", back: Back = "") -> Response:
-    return _act(request, session, clinician, alert_id, "acknowledge", note, back)
+                note: Note = "", back: Back = "", what: What = "") -> Response:
+    return _act(request, session, clinician, alert_id, "acknowledge", note, back, what)
 
 
 @router.post("/clinician/alerts/{alert_id}/resolve")
 def resolve(request: Request, session: SessionDep, clinician: PageClinician, alert_id: uuid.UUID,
-            note: Note = "", back: Back = "") -> Response:
-    return _act(request, session, clinician, alert_id, "resolve", note, back)
+            note: Note = "", back: Back = "", what: What = "") -> Response:
+    return _act(request, session, clinician, alert_id, "resolve", note, back, what)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.alerts.service import NOTE_MAX, AlertView
+from app.contact.schemas import ContactOut
 
 StatusFilter = Literal["open", "acknowledged", "active", "resolved", "all"]
 
@@ -46,6 +47,10 @@ class RecipientOut(BaseModel):
     at: datetime
 
 
+class PatientOut(BaseModel):
+    contact: ContactOut | None = None
+
+
 class AlertDetailOut(AlertOut):
     rule_label: str
     trigger: str | None = None
@@ -55,17 +60,23 @@ class AlertDetailOut(AlertOut):
     ack_note: str | None = None
     resolved_by: str | None = None
     resolve_note: str | None = None
+    ack_action: str | None = None
+    resolve_action: str | None = None
     recipients: list[RecipientOut] = []
+    patient: PatientOut = PatientOut()
 
     @classmethod
     def of(cls, v: AlertView) -> AlertDetailOut:
         base = AlertOut.of(v).model_dump()
         return cls(**base, rule_label=v.rule_label, trigger=v.trigger, value=v.value, detail=v.detail,
                    acknowledged_by=v.acknowledged_by, ack_note=v.ack_note, resolved_by=v.resolved_by,
-                   resolve_note=v.resolve_note, recipients=[RecipientOut(**r) for r in v.recipients])
+                   resolve_note=v.resolve_note, ack_action=v.ack_action, resolve_action=v.resolve_action,
+                   recipients=[RecipientOut(**r) for r in v.recipients], patient=PatientOut(contact=v.contact))
 
 
 class NoteIn(BaseModel):
+    """For urgent and emergency alerts both are required (422 naming the field without)."""
     model_config = ConfigDict(extra="forbid")
 
+    action: Literal["contacted_patient", "could_not_reach", "emergency_services", "contacted_gp", "other"] | None = None
     note: str | None = Field(None, max_length=NOTE_MAX)

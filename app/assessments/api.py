@@ -51,10 +51,14 @@ def _change(session: Session, patient: User, view: service.AssessmentView) -> Ch
         recovery=s.recovery, reliable_recovery=s.reliable_recovery)
 
 
+from app.alerts import honesty  # noqa: E402  (care_team.status: clinical-rules.md §4)
+
+
 def _out(session: Session, patient: User, view: service.AssessmentView) -> AssessmentOut:
     return AssessmentOut(
         id=view.id, instrument=view.instrument, total=view.total, severity=view.severity,
-        item9=view.item9, flags=flags_out(view.flags), escalation=view.escalation,
+        item9=view.item9, flags=flags_out(view.flags),
+        escalation=honesty.with_care_team(session, patient.id, view.escalation, {f.rule for f in view.flags}),
         taken_at=view.taken_at, answers=view.answers, difficulty=view.difficulty,
         prorated=view.prorated, missing_items=list(view.missing),
         ask_item9_again=view.ask_item9_again, change=_change(session, patient, view))

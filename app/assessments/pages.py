@@ -150,18 +150,30 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
     severe = (a.instrument == "phq9" and a.total is not None and a.total >= config.severe_phq9_min) \
         or bool(rule_names & rules.CRISIS_RESOURCES_RULES)
     pathway_has_crisis = pathway is not None and pathway.tier in ("urgent", "emergency")
+    care = _care_team(session, patient, a) if pathway is not None else None
+    from app.safety import service as safety
     return {
         "a": a, "spec": spec, "title": TITLES[a.instrument],
         "band": charts.band_label(a.severity).lower() if a.severity else None,
         "meaning": MEANING[a.severity].format(topic=TOPIC[a.instrument]) if a.severity else None,
         "change_words": _change_words(session, patient, a),
-        "pathway": pathway,
+        "pathway": pathway, "care": care,
+        "has_plan": safety.get(session, patient.id) is not None,
+        # a routine tier with a severe score or item 9 > 0 still gets the crisis resources,
+        # the emergency line first (clinical-rules.md §4, Louzon 2016)
         "crisis": escalation.pathway_out("urgent") if (item9_any or severe) and not pathway_has_crisis else None,
         "emergency": escalation.pathway_out("emergency"),
         "item9_any": item9_any or bool(rule_names & rules.SAFETY_PLAN_RULES),
         "alert_statuses": _alert_statuses(session, patient) if a.flags else [],
         "page_title": f"Your {spec.name} result",
     }
+
+
+def _care_team(session: Session, patient: User, a: service.AssessmentView) -> Any:
+    """The care team's status for the alert this check-in raised (or updated)."""
+    from app.alerts import honesty
+    alert = honesty.latest_active(session, patient.id, {f.rule for f in a.flags})
+    return honesty.status_for(session, alert) if alert is not None else None
 
 
 def _alert_statuses(session: Session, patient: User) -> list[Any]:

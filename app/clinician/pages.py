@@ -37,7 +37,16 @@ def patient_page(request: Request, session: SessionDep, clinician: PageClinician
     return render(request, "clinician/patient.html", {
         "rec": rec, "age": lambda at: age_words(at, now), "until": lambda at: until_words(at, now),
         "band_labels": service.BAND_LABELS, "sections": _plan_sections(),
+        **_contact_and_actions(session, patient_id, rec),
         "page_title": rec.name or rec.email})
+
+
+def _contact_and_actions(session: SessionDep, patient_id: uuid.UUID, rec) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Contact details (tap to call) and what was done on each alert (issue 12)."""
+    from app.alerts import honesty
+    from app.contact import service as contact
+    return {"contact": contact.get(session, patient_id),
+            "ack_summaries": honesty.ack_summaries(session, [a.id for a in rec.alerts])}
 
 
 def _plan_sections():  # type: ignore[no-untyped-def]

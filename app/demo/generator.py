@@ -375,9 +375,9 @@ def generate(session_factory: Callable[[], Session], plans: list[PatientPlan], *
                     clinician = session.get(accounts_user_model(), result.clinician_id)
                     note = "Called the patient; plan agreed." if e.kind == "ack" else "Reviewed at the weekly contact."
                     if e.kind == "ack":
-                        _try(lambda: alerts.acknowledge(session, clinician, e.data["alert"], note))
+                        _try(lambda: alerts.acknowledge(session, clinician, e.data["alert"], note, "contacted_patient"))
                     else:
-                        _try(lambda: alerts.resolve(session, clinician, e.data["alert"], note))
+                        _try(lambda: alerts.resolve(session, clinician, e.data["alert"], note, "other"))
                     bump("alerts " + ("acknowledged" if e.kind == "ack" else "resolved"))
                 else:
                     user = session.get(accounts_user_model(), users[e.plan_index])

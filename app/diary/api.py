@@ -31,6 +31,9 @@ def _out(v: service.DiaryView) -> DiaryOut:
                     updated_at=v.updated_at)
 
 
+from app.alerts import honesty  # noqa: E402  (care_team.status)
+
+
 @router.post("/diary", status_code=201, response_model=DiaryCreatedOut)
 def create(body: DiaryIn, patient: CurrentPatient, session: SessionDep, response: Response,
            idempotency_key: IdempotencyKey = None) -> DiaryCreatedOut:
@@ -41,7 +44,8 @@ def create(body: DiaryIn, patient: CurrentPatient, session: SessionDep, response
         response.headers["Idempotent-Replayed"] = "true"
     return DiaryCreatedOut(**_out(v).model_dump(),
                            flags=[FlagOut(rule=f.rule, tier=f.tier.value) for f in v.flags],
-                           escalation=v.escalation)
+                           escalation=honesty.with_care_team(session, patient.id, v.escalation,
+                                                             {f.rule for f in v.flags}))
 
 
 @router.get("/diary", response_model=list[DiaryOut])

@@ -132,6 +132,13 @@ def _form_context(form: DiaryForm, errors: dict[str, str]) -> dict[str, Any]:
             "now_local": clock.now().strftime(TIME_FORMAT)}
 
 
+def _care_team(session: SessionDep, patient: User, saved: service.DiaryView):  # type: ignore[no-untyped-def]
+    """The care team's status for the alert this entry raised, from its routing and delivery."""
+    from app.alerts import honesty
+    alert = honesty.latest_active(session, patient.id, {f.rule for f in saved.flags})
+    return honesty.status_for(session, alert) if alert is not None else None
+
+
 def _diary_page(request: Request, session: SessionDep, patient: User, form: DiaryForm,
                 errors: dict[str, str], *, saved: service.DiaryView | None = None,
                 notice: str | None = None, status_code: int = 200) -> Response:
@@ -141,6 +148,7 @@ def _diary_page(request: Request, session: SessionDep, patient: User, form: Diar
         "streak": service.streak(session, patient.id),
         "total": service.count(session, patient.id),
         "saved": saved, "pathway": saved.escalation if saved else None,
+        "care": _care_team(session, patient, saved) if saved and saved.escalation else None,
         "notice": notice, "page_title": "Mood diary",
     })
     return render(request, "patient/diary.html", ctx, status_code=status_code)

@@ -39,22 +39,39 @@ class Pathway(BaseModel):
     resources: list[Resource] = Field(min_length=1, max_length=12)
 
 
-class CareTeam(BaseModel):
+class ReplyTimes(BaseModel):
+    """How fast the care team aims to reply, in words the patient reads: "within {urgent}"."""
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=120)
+    urgent: str = Field(min_length=1, max_length=80)
+    emergency: str = Field(min_length=1, max_length=80)
+
+
+class CareTeam(BaseModel):
+    """The care team as patients are told about it (clinical-rules.md §6)."""
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
     description: str | None = Field(None, max_length=400)
-    phone: str | None = Field(None, max_length=40)
-    hours: str | None = Field(None, max_length=120)
+    phone: str = Field(min_length=1, max_length=40, pattern=r"^[0-9+ ()-]+$")
+    hours: str = Field(min_length=1, max_length=160)
+    reply_times: ReplyTimes
+
+    @property
+    def tel(self) -> str:
+        return "".join(c for c in self.phone if c.isdigit() or c == "+")
+
+    def reply_time(self, tier: str) -> str | None:
+        return getattr(self.reply_times, tier, None) if tier in ("urgent", "emergency") else None
 
 
 class Pathways(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    region: str = Field(min_length=1, max_length=80)
+    region: str = Field(min_length=1, max_length=120)   # the area the numbers are accurate for
     example: bool = False
     notice: str | None = Field(None, max_length=500)
-    care_team: CareTeam | None = None
+    care_team: CareTeam
     tiers: dict[Tier, Pathway]
 
     @model_validator(mode="after")
@@ -67,16 +84,39 @@ class Pathways(BaseModel):
         return self
 
 
+class CareTeamStatus(BaseModel):
+    """What happened to the alert this page is about, computed from its routing and delivery
+    (clinical-rules.md §4): notified, unreachable or seen."""
+    status: Literal["notified", "unreachable", "seen", "dashboard_only"]
+    message: str
+    hours: str | None = None
+    reply_time: str | None = None
+    phone: str | None = None
+
+
+class Section(BaseModel):
+    """One tier's resources as shown on a page, most urgent tier first."""
+    tier: Tier
+    heading: str
+    resources: list[Resource]
+
+
 class PathwayOut(BaseModel):
+    """What the patient is shown for a tier. `resources` holds this tier's resources and every
+    lower tier's, most urgent first, each service once; urgent and emergency start with the
+    emergency line (a more acute answer never gets less help)."""
     tier: Tier
     title: str
     message: str
     resources: list[Resource]
+    sections: list[Section] = []
+    care_team: CareTeamStatus | None = None
 
 
 class HelpOut(BaseModel):
     region: str
     example: bool
     notice: str | None
-    care_team: CareTeam | None
+    care_team: CareTeam
     tiers: list[PathwayOut]
+    sections: list[Section] = []   # every service once, most urgent first (the help page)

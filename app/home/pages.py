@@ -20,4 +20,7 @@ def home(request: Request, session: SessionDep, user: PageUserOptional) -> Respo
     if user.role == Role.admin:
         return redirect("/admin")
     from app.home import dashboard  # composed from the other domains' services
-    return render(request, "patient/home.html", dashboard.patient_home(session, user))
+    from app.contact import service as contact
+    ctx = dashboard.patient_home(session, user)
+    ctx["needs_phone"] = not contact.has_phone(session, user.id)   # asked at first sign-in (issue 12)
+    return render(request, "patient/home.html", ctx)

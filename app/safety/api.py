@@ -41,5 +41,8 @@ def not_safe(session: SessionDep, patient: CurrentPatient, data: NotSafeIn | Non
     flag = monitoring.report_not_safe(session, patient, source)
     status = [AlertStatusOut(tier=s.tier, state=s.state, topic=s.topic, message=s.message, since=s.since)
               for s in alerts.patient_alert_status(session, patient.id)]
-    return NotSafeOut(rule=flag.rule, tier=flag.tier.value, escalation=escalation.pathway_out("emergency"),
+    from app.alerts import honesty
+    session.flush()
+    pathway = honesty.with_care_team(session, patient.id, escalation.pathway_out("emergency"), {flag.rule})
+    return NotSafeOut(rule=flag.rule, tier=flag.tier.value, escalation=pathway,
                       status=status)

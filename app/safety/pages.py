@@ -18,6 +18,11 @@ from app.safety import service
 from app.web import redirect, render
 
 log = logging.getLogger("icbt.safety")
+
+from app.safety.telfilter import tel_links  # noqa: E402
+from app.web import env as _env  # noqa: E402
+
+_env.filters["tel_links"] = tel_links
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {"saved": "Your safety plan is saved."}
@@ -69,10 +74,15 @@ def not_safe_page(request: Request, session: SessionDep, patient: PagePatient,
     from app.alerts import service as alerts
     from app.escalation import service as escalation
 
+    from app.alerts import honesty
+    from app.monitoring import rules
+
     statuses = alerts.patient_alert_status(session, patient.id) if told else []
+    alert = honesty.latest_active(session, patient.id, {rules.PATIENT_REPORTED_EMERGENCY}) if told else None
     return render(request, "patient/safety_plan_not_safe.html", {
         "told": bool(told), "source": source if source in SOURCES else "checkin",
         "pathway": escalation.pathway_out("emergency"), "statuses": statuses,
+        "care": honesty.status_for(session, alert) if alert is not None else None,
         "has_plan": service.get(session, patient.id) is not None,
         "page_title": "Get help now" if told else "I am not safe right now"})
 

@@ -32,7 +32,7 @@ def test_alert_email_is_delivered_and_holds_no_health_data(db, session, frozen_c
     submit(session, patient, "phq9", phq9(17, item9=2))    # item9_high (urgent) + reliable_deterioration
     [a_det, a_item9] = sorted(alerts_of(session, patient), key=lambda a: a.rule)
     from app.alerts import service as svc
-    svc.acknowledge(session, clinician.user, a_item9.id, "canary-ack-note-7731")
+    svc.acknowledge(session, clinician.user, a_item9.id, "canary-ack-note-7731", "contacted_patient")
     session.commit()
     assert _deliver(db, smtp.settings()) == (2, 0)      # both urgent (PHQ-9 >= 15), to the clinician
     stored = {m.ref_id: m for m in session.scalars(select(OutboxMessage))}

@@ -141,7 +141,8 @@ def test_item9_shows_crisis_resources_and_the_safety_plan(client, alice, monkeyp
     monkeypatch.setattr(hooks, "on_checkin", lambda *a: [])  # even with no flags (monitor absent)
     r = post_checkin(client, "phq9", answers_form([1, 1, 1, 1, 1, 1, 1, 1, 1], 1))
     page = client.get(r.headers["location"]).text
-    assert 'href="/safety-plan"' in page
+    assert 'href="/safety-plan/edit"' in page and "Write a safety plan" in page   # none yet
+    assert "the steps and people you chose" not in page
     assert "If you are having thoughts of hurting yourself" in page
     assert 'href="tel:999"' in page and "116 123" in page  # the shipped example's resources
     assert 'action="/checkins/not-safe"' in page

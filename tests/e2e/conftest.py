@@ -334,11 +334,13 @@ def api_patient(base_url: str, email: str, name: str | None = None) -> httpx.Cli
 
 
 def register_patient(page, base_url: str, email: str, name: str = "Alex") -> None:  # type: ignore[no-untyped-def]
-    if page.url.split("?")[0] != base_url.rstrip("/") + "/register":
-        page.goto(base_url + "/register")
+    if page.url.split("?")[0] != base_url.rstrip("/") + "/register" or "safe=yes" not in page.url:
+        page.goto(base_url + "/register?safe=yes")     # the safety question answered (issue 12)
     page.get_by_label("Email address").fill(email)
     page.get_by_label("What should we call you? (optional)").fill(name)
     page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_label("Your phone number").fill("07911 123456")
+    page.get_by_label("Date of birth").fill("1990-04-23")
     page.get_by_label("I have read and agree").check()
     page.get_by_role("button", name="Create my account").click()
 

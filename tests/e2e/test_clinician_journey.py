@@ -85,6 +85,7 @@ def test_clinicians_morning(page, live_server: LiveServer, base_url, shots, view
     expect(page).to_have_url(re.compile(r"/clinician/alerts/[0-9a-f-]+$"))
     expect(page.locator("main .badge.emergency").first).to_be_visible()
     j.check("alert")
+    page.get_by_label("Contacted the patient", exact=True).check()   # urgent/emergency: an action (issue 12)
     page.get_by_label(re.compile(r"^Note")).fill("Called the patient at 08:40; crisis team involved.")
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_role("main")).to_contain_text("Called the patient at 08:40; crisis team involved.")

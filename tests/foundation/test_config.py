@@ -38,7 +38,7 @@ def _serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_server_start_refuses_missing_key_file_in_production(tmp_path):
     r = _serve({"ICBT_ENV": "production", "ICBT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                "ICBT_BASE_URL": "https://icbt.example.org"})
+                "ICBT_BASE_URL": "https://icbt.example.org", "ICBT_ALERTS_DASHBOARD_ONLY": "true"})
     assert r.returncode == 2
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert lines == ["configuration error: ICBT_KEYS_FILE must be set in production (path to the key ring file)"]
@@ -48,7 +48,7 @@ def test_server_start_refuses_malformed_key(tmp_path):
     k = tmp_path / "keys.json"
     k.write_text('{"primary": "k1", "keys": {"k1": "c2hvcnQ="}, "index_key": "c2hvcnQ="}')
     r = _serve({"ICBT_ENV": "production", "ICBT_KEYS_FILE": str(k), "ICBT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                "ICBT_BASE_URL": "https://icbt.example.org"})
+                "ICBT_BASE_URL": "https://icbt.example.org", "ICBT_ALERTS_DASHBOARD_ONLY": "true"})
     assert r.returncode == 2
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and "key 'k1' must be 32 bytes" in lines[0]

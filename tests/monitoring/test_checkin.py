@@ -79,7 +79,7 @@ def test_an_acknowledged_urgent_alert_is_reopened_when_it_fires_again(session, f
     patient, clinician = care_pair(session)
     submit(session, patient, "phq9", phq9(12, item9=1))
     [alert] = alerts_of(session, patient)
-    alerts.acknowledge(session, clinician.user, alert.id)
+    alerts.acknowledge(session, clinician.user, alert.id, "rang them", "contacted_patient")
     session.commit()
     frozen_clock(later(days=7))
     submit(session, patient, "phq9", phq9(12, item9=1))

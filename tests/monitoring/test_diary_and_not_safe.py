@@ -69,19 +69,19 @@ def test_not_safe_is_an_emergency_to_clinicians_and_on_call(session, frozen_cloc
     assert alert.count == 2 and count(session, OutboxMessage) == 3
 
 
-def test_patient_sees_told_then_seen(session, frozen_clock):
+def test_patient_sees_told_then_seen(session, frozen_clock, mail_server):
     patient, clinician = care_pair(session)
     assert alerts.patient_alert_status(session, patient.id) == []
     submit(session, patient, "phq9", phq9(10, item9=1))
     [s] = alerts.patient_alert_status(session, patient.id)
-    assert (s.state, s.message) == ("told", "Your care team has been told and will contact you.")
+    assert s.state == "told" and s.message.startswith("Your care team is being told now. They aim to reply within")
     assert s.topic == "Your check-in answers" and "item" not in s.message
     [alert] = alerts_of(session, patient)
-    alerts.acknowledge(session, clinician.user, alert.id, "called, safe")
+    alerts.acknowledge(session, clinician.user, alert.id, "called, safe", "contacted_patient")
     session.commit()
     [s] = alerts.patient_alert_status(session, patient.id)
-    assert (s.state, s.message) == ("seen", "Your care team has seen this.")
-    alerts.resolve(session, clinician.user, alert.id)
+    assert s.state == "seen" and s.message.startswith("Your care team has seen this (")
+    alerts.resolve(session, clinician.user, alert.id, "safe", "other")
     session.commit()
     assert [x.state for x in alerts.patient_alert_status(session, patient.id)] == ["seen"]
     frozen_clock(later(days=8))
@@ -130,7 +130,7 @@ def test_assigned_alerts_stay_private_to_the_care_team(session, frozen_clock):
     assert len(alerts.list_for_clinician(session, clinician.id)[0]) == 1
 
 
-def test_patient_sees_one_line_per_topic_and_told_wins(session, frozen_clock):
+def test_patient_sees_one_line_per_topic_and_told_wins(session, frozen_clock, mail_server):
     patient, clinician = care_pair(session)
     submit(session, patient, "phq9", phq9(8))
     frozen_clock(later(days=7))
@@ -138,10 +138,10 @@ def test_patient_sees_one_line_per_topic_and_told_wins(session, frozen_clock):
     first, second = alerts_of(session, patient)
     [s] = alerts.patient_alert_status(session, patient.id)
     assert (s.topic, s.state) == ("Your check-in answers", "told")
-    alerts.acknowledge(session, clinician.user, first.id)
+    alerts.acknowledge(session, clinician.user, first.id, "called", "contacted_patient")
     session.commit()
     assert [x.state for x in alerts.patient_alert_status(session, patient.id)] == ["told"]
-    alerts.acknowledge(session, clinician.user, second.id)
+    alerts.acknowledge(session, clinician.user, second.id, "called", "contacted_patient")
     session.commit()
     assert [x.state for x in alerts.patient_alert_status(session, patient.id)] == ["seen"]
     monitoring.report_not_safe(session, patient.user, "diary")

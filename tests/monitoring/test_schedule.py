@@ -167,7 +167,7 @@ def test_unacknowledged_escalates_at_its_deadline_once(session, frozen_clock, on
 def test_an_acknowledged_alert_stops_escalation(session, frozen_clock, oncall):
     patient, clinician, alert = _urgent_alert(session)
     frozen_clock(later(hours=23))
-    alerts.acknowledge(session, clinician.user, alert.id, "phoned the patient")
+    alerts.acknowledge(session, clinician.user, alert.id, "phoned the patient", "contacted_patient")
     session.commit()
     frozen_clock(later(hours=24))
     assert monitoring.run_schedule().escalated == 0

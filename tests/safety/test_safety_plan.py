@@ -100,7 +100,8 @@ def test_clinician_sees_the_plan_and_the_view_is_audited(client, session):
 # ---------------------------------------------------------------- I am not safe right now
 
 
-def test_not_safe_page_raises_an_emergency_alert_and_shows_the_crisis_screen(client, session, frozen_clock, oncall):
+def test_not_safe_page_raises_an_emergency_alert_and_shows_the_crisis_screen(client, session, frozen_clock, oncall,
+                                                                             mail_server):
     patient, clinician = care_pair(session)
     browser_login(client, patient)
     page = client.get("/not-safe?source=diary")
@@ -111,7 +112,7 @@ def test_not_safe_page_raises_an_emergency_alert_and_shows_the_crisis_screen(cli
     [alert] = alerts_of(session, patient)
     assert (alert.rule, alert.tier, alert.status) == ("patient_reported_emergency", "emergency", "open")
     screen = client.get(r.headers["location"])
-    assert "999" in screen.text and "Your care team has been told and will contact you." in screen.text
+    assert "999" in screen.text and "Your care team is being told now. They aim to reply within" in screen.text
     assert "You told us you are not safe right now" in screen.text
 
 
@@ -123,14 +124,15 @@ def test_not_safe_with_a_tampered_source_still_raises_the_alert(client, session,
     assert [a.rule for a in alerts_of(session, patient)] == ["patient_reported_emergency"]
 
 
-def test_not_safe_api(client, session, frozen_clock):
+def test_not_safe_api(client, session, frozen_clock, mail_server):
     patient, _ = care_pair(session)
     h = api_token(client, patient)
     r = client.post("/api/v1/not-safe", json={"source": "checkin"}, headers=h)
     assert r.status_code == 201
     body = r.json()
     assert body["tier"] == "emergency" and body["escalation"]["tier"] == "emergency"
-    assert body["status"][0]["message"] == "Your care team has been told and will contact you."
+    assert body["status"][0]["message"].startswith("Your care team is being told now.")
+    assert body["escalation"]["care_team"]["status"] == "notified"
     # never refused: an odd or missing source still raises (updates) the emergency alert
     assert client.post("/api/v1/not-safe", json={"source": "x"}, headers=h).status_code == 201
     assert client.post("/api/v1/not-safe", headers=h).status_code == 201

@@ -29,7 +29,8 @@ ENTRIES = {
     ("POST", "/logout"): Entry(Access.PUBLIC),
     ("GET", "/register"): Entry(Access.PUBLIC),
     ("POST", "/register"): Entry(Access.PUBLIC, body=lambda c: {
-        "email": _email(), "password": PASSWORD, "consent": "yes", "role": "admin"}),
+        "email": _email(), "password": PASSWORD, "consent": "yes", "role": "admin",
+        "phone": "07911 123456", "date_of_birth": "1990-04-23"}),
     ("GET", "/privacy"): Entry(Access.PUBLIC),
     ("GET", "/forgot-password"): Entry(Access.PUBLIC),
     ("POST", "/forgot-password"): Entry(Access.PUBLIC, body=lambda c: {"email": c.patient_a.email}),

@@ -20,9 +20,10 @@ def assert_inert(html: str) -> None:
 
 
 def test_script_in_display_name_renders_as_text_everywhere(client, anon_client, session):
-    page = client.get("/register")
+    page = client.get("/register?safe=yes")
     r = client.post("/register", data={"email": "xss@example.org", "password": PASSWORD, "display_name": XSS,
-                                       "consent": "yes", "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+                                       "consent": "yes", "phone": "07911 123456", "date_of_birth": "1990-04-23",
+                                       "csrf_token": csrf_from(page.text)}, follow_redirects=False)
     assert r.status_code == 303
     assert_inert(client.get("/account").text)
     admin = make_user(session, Role.admin)
@@ -33,7 +34,7 @@ def test_script_in_display_name_renders_as_text_everywhere(client, anon_client, 
 
 
 def test_script_in_rejected_form_input_renders_as_text(client):
-    page = client.get("/register")
+    page = client.get("/register?safe=yes")
     r = client.post("/register", data={"email": XSS, "password": "x", "display_name": XSS,
                                        "csrf_token": csrf_from(page.text)})
     assert r.status_code == 422
@@ -45,9 +46,10 @@ def test_script_in_rejected_form_input_renders_as_text(client):
 
 
 def test_register_ignores_role_and_id_fields(client, session):
-    page = client.get("/register")
+    page = client.get("/register?safe=yes")
     forged_id = "11111111-1111-4111-8111-111111111111"
     r = client.post("/register", data={"email": "climber@example.org", "password": PASSWORD, "consent": "yes",
+                                       "phone": "07911 123456", "date_of_birth": "1990-04-23",
                                        "role": "admin", "id": forged_id, "user_id": forged_id, "is_active": "true",
                                        "csrf_token": csrf_from(page.text)}, follow_redirects=False)
     assert r.status_code == 303

@@ -1,0 +1,1 @@
+from tests.alerts.support import oncall  # noqa: F401
