@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     escalation_file: Path = SHIPPED_ESCALATION_FILE
     content_dir: Path = ROOT / "modules_content"
     module_interval_days: int = Field(7, ge=0, le=365)
+    # Guided support (app/messages, app/guided): days between a clinician's reviews of each
+    # patient; the reply time every compose box states; extra risk phrases (comma-separated)
+    # added to app/messages/risk.py's list.
+    review_interval_days: int = Field(7, ge=1, le=90)
+    message_reply_time: str = "within two working days"
+    message_risk_phrases: str = ""
     self_registration: bool = True
     oncall_emails: str = ""
 

@@ -7,9 +7,11 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.dependencies import PageClinician
+from app.accounts.models import User
 from app.alerts import service as alerts
 from app.alerts.pages import age_words, until_words
 from app.clinician import service
@@ -31,13 +33,23 @@ def dashboard(request: Request, session: SessionDep, clinician: PageClinician, p
 
 
 @router.get("/clinician/patients/{patient_id}")
-def patient_page(request: Request, session: SessionDep, clinician: PageClinician, patient_id: uuid.UUID) -> Response:
+def patient_route(request: Request, session: SessionDep, clinician: PageClinician, patient_id: uuid.UUID,
+                  notice: str | None = None) -> Response:
+    return patient_page(request, session, clinician, patient_id, notice=notice)
+
+
+def patient_page(request: Request, session: Session, clinician: User, patient_id: uuid.UUID, *,
+                 notice: str | None = None, errors: dict[str, str] | None = None,
+                 form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    from app.guided import pages as guided_pages
     rec = service.patient_record(session, clinician, patient_id, with_charts=True)
     now = clock.now()
     return render(request, "clinician/patient.html", {
         "rec": rec, "age": lambda at: age_words(at, now), "until": lambda at: until_words(at, now),
         "band_labels": service.BAND_LABELS, "sections": _plan_sections(),
-        "page_title": rec.name or rec.email})
+        "guided": guided_pages.panel(session, clinician, patient_id), "errors": errors or {}, "form": form or {},
+        "notice": guided_pages.NOTICES.get(notice or ""),
+        "page_title": rec.name or rec.email}, status_code=status_code)
 
 
 def _plan_sections():  # type: ignore[no-untyped-def]

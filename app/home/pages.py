@@ -20,4 +20,7 @@ def home(request: Request, session: SessionDep, user: PageUserOptional) -> Respo
     if user.role == Role.admin:
         return redirect("/admin")
     from app.home import dashboard  # composed from the other domains' services
-    return render(request, "patient/home.html", dashboard.patient_home(session, user))
+    ctx = dashboard.patient_home(session, user)
+    from app.messages import service as messages  # the last message from the care team (issue 15)
+    ctx["care_team_message"] = messages.latest_from_care_team(session, user.id)
+    return render(request, "patient/home.html", ctx)

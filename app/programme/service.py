@@ -147,14 +147,17 @@ def _rows(session: Session, patient_id: uuid.UUID) -> dict[str, ModuleProgress]:
     return {r.module_slug: r for r in rows}
 
 
-def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime) -> list[ModuleStatus]:
+def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
+              early: dict[str, datetime] | None = None) -> list[ModuleStatus]:
     prog = programme()
+    early = early or {}
     by_number = {m.number: rows.get(m.slug) for m in prog.modules}
     slots = schedule.compute(
         [m.number for m in prog.modules], enrolled_at=accounts.enrolled_at(patient),
         completed={n: r.completed_at for n, r in by_number.items() if r and r.completed_at},
         started={n: r.started_at for n, r in by_number.items() if r},
-        interval=timedelta(days=get_settings().module_interval_days), now=now)
+        interval=timedelta(days=get_settings().module_interval_days), now=now,
+        opened={m.number: early[m.slug] for m in prog.modules if m.slug in early})
     out = []
     for m, slot in zip(prog.modules, slots, strict=True):
         r = rows.get(m.slug)
@@ -173,7 +176,16 @@ def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime) -> 
 
 def module_statuses(session: Session, patient: User) -> list[ModuleStatus]:
     """Every module with its status for this patient, in order."""
-    return _statuses(patient, _rows(session, patient.id), clock.now())
+    return _statuses(patient, _rows(session, patient.id), clock.now(), _opened_early(session, patient.id))
+
+
+def _opened_early(session: Session, patient_id: uuid.UUID) -> dict[str, datetime]:
+    """Modules a clinician opened early for this patient (app/guided), if that domain is installed."""
+    try:
+        from app.guided import service as guided
+    except ModuleNotFoundError:  # pragma: no cover
+        return {}
+    return guided.opened_early(session, patient_id)
 
 
 def status_of(session: Session, patient: User, slug: str) -> ModuleStatus:
