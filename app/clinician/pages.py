@@ -22,11 +22,17 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/clinician")
-def dashboard(request: Request, session: SessionDep, clinician: PageClinician, page: int = 1) -> Response:
+def dashboard(request: Request, session: SessionDep, clinician: PageClinician, page: int = 1,
+              filter: str = "", q: str = "") -> Response:
     page = max(1, min(page, 100000))
-    rows, total = service.my_patients(session, clinician, page=page)
+    chosen = filter if filter in service.FILTERS else None
+    q = q.strip()[:100]
+    rows, total = service.my_patients(session, clinician, page=page, filter=chosen, q=q or None)
     now = clock.now()
+    from urllib.parse import urlencode
     return render(request, "clinician/dashboard.html", {
+        "filters": service.FILTERS, "filter": chosen or "", "q": q,
+        "query": urlencode({k: v for k, v in (("filter", chosen or ""), ("q", q)) if v}),
         "rows": rows, "total": total, "page": page, "pages": max(1, math.ceil(total / service.PAGE_SIZE)),
         "counts": alerts.open_count_for_clinician(session, clinician.id),
         "age": lambda at: age_words(at, now), "page_title": "My patients"})

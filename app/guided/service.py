@@ -372,3 +372,20 @@ def opened_early(session: Session, patient_id: uuid.UUID) -> dict[str, datetime]
     """module slug -> when a clinician opened it for this patient (the programme schedule reads this)."""
     return {s: at for s, at in session.execute(select(ModuleOpening.module_slug, ModuleOpening.opened_at)
                                                .where(ModuleOpening.patient_id == patient_id))}
+
+
+# ---------------------------------------------------------------- for the caseload
+
+
+def review_due_exists(patient_id_column: Any, now: datetime) -> Any:
+    """Correlated EXISTS on guided_states' primary key: the patient's review is due."""
+    from sqlalchemy import exists
+    return exists().where(GuidedState.patient_id == patient_id_column, GuidedState.next_review_at <= now,
+                          GuidedState.episode_status.not_in(ENDED)).correlate_except(GuidedState)
+
+
+def next_reviews(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime | None]:
+    if not patient_ids:
+        return {}
+    return {pid: at for pid, at in session.execute(select(GuidedState.patient_id, GuidedState.next_review_at)
+                                                   .where(GuidedState.patient_id.in_(patient_ids)))}

@@ -377,3 +377,13 @@ def page_of(module: Module, slug: str) -> Page:
     if page is None:
         raise NotFound("We could not find that page.")
     return page
+
+
+def completed_counts(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Completed modules per patient, for a page of the caseload (one query)."""
+    if not patient_ids:
+        return {}
+    rows = session.execute(select(ModuleProgress.patient_id, func.count())
+                           .where(ModuleProgress.patient_id.in_(patient_ids), ModuleProgress.completed_at.is_not(None))
+                           .group_by(ModuleProgress.patient_id)).all()
+    return {pid: n for pid, n in rows}
