@@ -120,3 +120,7 @@ def set_episode(request: Request, session: SessionDep, clinician: PageClinician,
         return _record_with_error(request, session, clinician, patient_id, {field: e.detail},
                                   {"episode_status": status, "episode_reason": reason, "episode_note": note})
     return _back(patient_id, "episode", "#episode")
+
+from app.guided import bulk as _bulk  # noqa: E402  (bulk assignment for admins)
+
+router.include_router(_bulk.router)

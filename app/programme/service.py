@@ -55,6 +55,7 @@ class ModuleStatus:
     waiting_for: int | None          # locked: the module number to finish first
     content_version_read: int | None
     content_version_completed: int | None
+    opened_by_care_team: bool = False  # a clinician opened it early for this patient (app/guided)
 
     @property
     def is_open(self) -> bool:
@@ -170,7 +171,8 @@ def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
             last_page=r.last_page if r else None, started_at=r.started_at if r else None,
             last_step=order.index(r.last_page) if r and r.last_page in order else -1,
             waiting_for=slot.waiting_for, content_version_read=r.content_version_read if r else None,
-            content_version_completed=r.content_version_completed if r else None))
+            content_version_completed=r.content_version_completed if r else None,
+            opened_by_care_team=m.slug in early and slot.is_open and slot.available_at == early[m.slug]))
     return out
 
 

@@ -142,6 +142,9 @@ def test_open_module_early(client, session, people) -> None:  # type: ignore[no-
     assert client.get("/api/v1/modules/noticing-patterns", headers=hp).status_code == 200
     mods = {m["slug"]: m["status"] for m in client.get("/api/v1/modules", headers=hp).json()}
     assert mods["noticing-patterns"] == "available" and mods["doing-what-matters"] == "locked"
+    from tests.factories import browser_login
+    browser_login(client, patient)
+    assert "Your care team opened this module for you early" in client.get("/modules").text
 
 
 def test_discharge_sets_the_episode_and_asks_for_the_end_checkin(client, session, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -45,6 +45,9 @@ ENTRIES = {
     ("POST", "/clinician/patients/{patient_id}/modules/{slug}/open"): Entry(C, make=module_of_a, scoped=True),
     ("POST", "/api/v1/clinician/patients/{patient_id}/discharge"): Entry(
         C, make=patient_a, scoped=True, body=lambda ctx: {"reason": "finished", "note": "Done well"}),
+    ("GET", "/admin/assign"): Entry(Access.ADMIN),
+    ("POST", "/admin/assign"): Entry(Access.ADMIN, body=lambda ctx: {"patient_ids": str(ctx.patient_b.id),
+                                                                     "clinician_id": str(ctx.clinician.id)}),
     ("POST", "/clinician/patients/{patient_id}/episode"): Entry(
         C, make=patient_a, scoped=True, body=lambda ctx: {"status": "active", "reason": "", "note": "Started"}),
 }
