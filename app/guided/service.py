@@ -220,6 +220,11 @@ def complete_review(session: Session, clinician: User, patient_id: uuid.UUID, no
     patient = _assigned(session, clinician, patient_id)
     text = clean(note, "note", "a note about this review")
     reply = messages.clean_body(message, "message") if (message or "").strip() else None
+    if reply and idempotency_key:  # a resent review form: the review already recorded
+        sent_id = messages.id_for_key(session, patient.id, idempotency_key)
+        done = session.scalars(select(Review).where(Review.patient_id == patient.id, Review.message_id == sent_id)).first() if sent_id else None
+        if done is not None:
+            return done
     now = clock.now()
     n = _add_note(session, clinician, patient, text, kind="review")
     sent = (messages.send_from_clinician(session, clinician, patient, reply, field="message",

@@ -163,7 +163,8 @@ def send_from_patient(session: Session, patient: User, body: str | None, *,
         from app.guided import service as guided
         guided.bring_review_forward(session, patient)  # shows in the clinician's "Reviews due"
         session.flush()
-    return _view(session, row, patient, {}, risk=flagged and new, replayed=not new)
+    # A resent risk message shows the crisis resources again (its alert was raised the first time).
+    return _view(session, row, patient, {}, risk=flagged, replayed=not new)
 
 
 def conversation_for_patient(session: Session, patient: User, *, mark_read: bool = True) -> list[MessageView]:
@@ -246,6 +247,12 @@ def _mark_read(session: Session, patient_id: uuid.UUID, sender: str) -> None:
                                           Message.read_at.is_(None)).values(read_at=clock.now())
                     .execution_options(synchronize_session=False))
     session.flush()
+
+
+def id_for_key(session: Session, patient_id: uuid.UUID, idempotency_key: str) -> uuid.UUID | None:
+    """The message this conversation already has for a resent form's key, if any."""
+    return session.scalar(select(Message.id).where(Message.patient_id == patient_id,
+                                                   Message.idempotency_key == idempotency_key))
 
 
 def is_patient(user: User) -> bool:

@@ -75,6 +75,11 @@ def test_review_page_shows_the_week_and_records_in_one_step(client, session, peo
                     follow_redirects=True)
     assert r.status_code == 200 and "Review recorded" in r.text
     assert _count(session, Review) == 1 and _count(session, Message) == 1
+    r = client.post(f"/clinician/patients/{patient.id}/review",   # the same form sent again
+                    data={"csrf_token": token, "note": "Private words", "message": "Keep going", "idempotency_key": "rk"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert _count(session, Review) == 1 and _count(session, Message) == 1 and _count(session, ClinicalNote) == 1
 
 
 @pytest.mark.parametrize("body", ["", " ", "z" * 5001])
