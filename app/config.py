@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Patients may register themselves. Default: on in development and test, OFF in production
     # (clinics invite; issue 12). Set ICBT_SELF_REGISTRATION=true to open it.
     self_registration: bool | None = None   # None: decided by ICBT_ENV below
+    # Guided support (app/messages, app/guided): days between a clinician's reviews of each
+    # patient; the reply time every compose box states; extra risk phrases (comma-separated)
+    # added to app/messages/risk.py's list.
+    review_interval_days: int = Field(7, ge=1, le=90)
+    message_reply_time: str = "within two working days"
+    message_risk_phrases: str = ""
     oncall_emails: str = ""
     # The deployment states that alerts are read only on the dashboard (no e-mail): production may
     # then run without SMTP and an on-call list, and patients are told exactly that (issue 12).

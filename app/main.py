@@ -27,11 +27,12 @@ log = logging.getLogger("icbt")
 
 # Each domain contributes `api.router` (JSON, under /api/v1) and/or `pages.router` (HTML).
 DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme", "homework",
-           "monitoring", "alerts", "safety", "clinician", "admin", "contact"]
+           "monitoring", "alerts", "safety", "clinician", "admin", "contact", "messages", "guided"]
 
 
 def _include_domains(app: FastAPI) -> None:
-    page_deps = [Depends(load_browser_session), Depends(csrf.csrf_protect)]
+    from app.messages.pages import nav_counts
+    page_deps = [Depends(load_browser_session), Depends(csrf.csrf_protect), Depends(nav_counts)]
     for name in DOMAINS:
         for kind in ("api", "pages"):
             try:

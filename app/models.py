@@ -9,6 +9,7 @@ MODEL_MODULES = [
     "app.diary.models", "app.assessments.models", "app.programme.models", "app.homework.models",
     "app.mail.models", "app.monitoring.models", "app.alerts.models", "app.safety.models",
     "app.contact.models",
+    "app.messages.models", "app.guided.models",
 ]
 
 for _name in MODEL_MODULES:

@@ -141,6 +141,9 @@ def measure_scale(args: argparse.Namespace, run_dir: Path, size: int, path: Path
         for conns in args.connections:
             for ep, extra in (("healthz", {"path": "/healthz"}),
                               ("dashboard", {"path": "/clinician", "auth": cookie}),
+                              ("dashboard_filtered", {"path": "/clinician?filter=urgent", "auth": cookie}),
+                              ("dashboard_reviews_due", {"path": "/clinician?filter=reviews_due", "auth": cookie}),
+                              ("reviews_due", {"path": "/clinician/reviews", "auth": cookie}),
                               ("alerts", {"path": "/clinician/alerts", "auth": cookie}),
                               ("patient_page", {"path": "/clinician/patients/x", "auth": cookie, "paths": paths})):
                 res["endpoints"].setdefault(ep, {})[f"c{conns}"] = _wrk(args, srv, extra, connections=conns)
@@ -247,6 +250,12 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"dashboard p95 ms at {big['patients']:,} patients ({c})", d_big["p95_ms"], 100)
             add(f"dashboard p95 at {big['patients']:,} / at {small['patients']:,} patients ({c})",
                 d_big["p95_ms"] / d_small["p95_ms"], 1.5, f"{d_big['p95_ms']} vs {d_small['p95_ms']} ms")
+        for ep in ("dashboard_filtered", "dashboard_reviews_due", "reviews_due"):  # guided support (issue 15)
+            if big and small and c in big["endpoints"].get(ep, {}) and c in small["endpoints"].get(ep, {}):
+                e_big, e_small = big["endpoints"][ep][c], small["endpoints"][ep][c]
+                add(f"{ep} p95 ms at {big['patients']:,} patients ({c})", e_big["p95_ms"], 100)
+                add(f"{ep} p95 at {big['patients']:,} / at {small['patients']:,} patients ({c})",
+                    e_big["p95_ms"] / e_small["p95_ms"], 1.5, f"{e_big['p95_ms']} vs {e_small['p95_ms']} ms")
         hist = out.get("history")
         if hist:
             g = hist["groups"]

@@ -754,3 +754,12 @@ def resolve_by_system(session: Session, patient_id: uuid.UUID, rule: str, note: 
         audit.record(session, action="alert.resolve", actor_id=None, actor_role="system",
                      patient_id=patient_id, record_type="alert", record_id=alert.id)
     return len(rows)
+
+
+def open_rule_exists(patient_id_column: Any, rule: str) -> Any:
+    """Correlated EXISTS: the patient has an open or acknowledged (unresolved) alert for
+    `rule` (the caseload's "not on track" / "disengaged" / "check-in overdue" filters; one
+    index lookup per patient on uq_alerts_active_rule)."""
+    from sqlalchemy import exists
+    return exists().where(Alert.patient_id == patient_id_column, Alert.rule == rule,
+                          Alert.status != RESOLVED).correlate_except(Alert)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -33,10 +34,15 @@ def _score(c: service.ScoreCell | None) -> ScoreOut | None:
 
 @router.get("", response_model=list[PatientSummaryOut])
 def list_patients(response: Response, session: SessionDep, clinician: CurrentClinician,
-                  page: int = Query(1, ge=1, le=100000)) -> list[PatientSummaryOut]:
+                  page: int = Query(1, ge=1, le=100000),
+                  filter: Literal["reviews_due", "emergency", "urgent", "routine", "not_on_track", "disengaged",
+                                  "checkin_overdue", "not_started"] | None = None,
+                  q: str | None = Query(None, max_length=100, description="Name or e-mail contains")
+                  ) -> list[PatientSummaryOut]:
     """Assigned patients with their latest scores and open alerts: highest open alert tier
-    first, then the most recently active; 50 a page (`page`), total in `X-Total-Count`."""
-    rows, total = service.my_patients(session, clinician, page=page)
+    first, then the most recently active; 50 a page (`page`), total in `X-Total-Count`.
+    `filter` and `q` narrow the list."""
+    rows, total = service.my_patients(session, clinician, page=page, filter=filter, q=q)
     response.headers["X-Total-Count"] = str(total)
     return [PatientSummaryOut(id=r.id, email=r.email, display_name=r.name, phq9=_score(r.phq9),
                               gad7=_score(r.gad7), open_alerts=r.open_alerts, top_tier=r.top_tier,

@@ -7,9 +7,11 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.dependencies import PageClinician
+from app.accounts.models import User
 from app.alerts import service as alerts
 from app.alerts.pages import age_words, until_words
 from app.clinician import service
@@ -20,25 +22,41 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/clinician")
-def dashboard(request: Request, session: SessionDep, clinician: PageClinician, page: int = 1) -> Response:
+def dashboard(request: Request, session: SessionDep, clinician: PageClinician, page: int = 1,
+              filter: str = "", q: str = "") -> Response:
     page = max(1, min(page, 100000))
-    rows, total = service.my_patients(session, clinician, page=page)
+    chosen = filter if filter in service.FILTERS else None
+    q = q.strip()[:100]
+    rows, total = service.my_patients(session, clinician, page=page, filter=chosen, q=q or None)
     now = clock.now()
+    from urllib.parse import urlencode
     return render(request, "clinician/dashboard.html", {
+        "filters": service.FILTERS, "filter": chosen or "", "q": q,
+        "query": urlencode({k: v for k, v in (("filter", chosen or ""), ("q", q)) if v}),
         "rows": rows, "total": total, "page": page, "pages": max(1, math.ceil(total / service.PAGE_SIZE)),
         "counts": alerts.open_count_for_clinician(session, clinician.id),
         "age": lambda at: age_words(at, now), "page_title": "My patients"})
 
 
 @router.get("/clinician/patients/{patient_id}")
-def patient_page(request: Request, session: SessionDep, clinician: PageClinician, patient_id: uuid.UUID) -> Response:
+def patient_route(request: Request, session: SessionDep, clinician: PageClinician, patient_id: uuid.UUID,
+                  notice: str | None = None) -> Response:
+    return patient_page(request, session, clinician, patient_id, notice=notice)
+
+
+def patient_page(request: Request, session: Session, clinician: User, patient_id: uuid.UUID, *,
+                 notice: str | None = None, errors: dict[str, str] | None = None,
+                 form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    from app.guided import pages as guided_pages
     rec = service.patient_record(session, clinician, patient_id, with_charts=True)
     now = clock.now()
     return render(request, "clinician/patient.html", {
         "rec": rec, "age": lambda at: age_words(at, now), "until": lambda at: until_words(at, now),
         "band_labels": service.BAND_LABELS, "sections": _plan_sections(),
         **_contact_and_actions(session, patient_id, rec),
-        "page_title": rec.name or rec.email})
+        "guided": guided_pages.panel(session, clinician, patient_id), "errors": errors or {}, "form": form or {},
+        "notice": guided_pages.NOTICES.get(notice or ""),
+        "page_title": rec.name or rec.email}, status_code=status_code)
 
 
 def _contact_and_actions(session: SessionDep, patient_id: uuid.UUID, rec) -> dict:  # type: ignore[no-untyped-def,type-arg]

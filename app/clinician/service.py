@@ -80,6 +80,8 @@ class PatientRow:
     top_tier: str | None
     last_activity_at: datetime | None
     enrolled_at: datetime | None
+    next_review_at: datetime | None = None
+    modules_completed: int = 0
 
     @property
     def open_total(self) -> int:
@@ -101,26 +103,81 @@ def patient_count(session: Session, clinician_id: uuid.UUID) -> int:
                           .where(Assignment.clinician_id == clinician_id, User.role == Role.patient)) or 0
 
 
+FILTERS = {"reviews_due": "Review due", "emergency": "Open emergency alert", "urgent": "Open urgent alert",
+           "routine": "Open routine alert", "not_on_track": "Not on track", "disengaged": "Disengaged",
+           "checkin_overdue": "Check-in overdue", "not_started": "Not started"}
+
+
+def _caseload_where(session: Session, clinician: User, filter: str | None, q: str | None) -> list[Any]:
+    """WHERE clauses for the dashboard's filter and name search (app/guided: issue 15)."""
+    from app.guided import service as guided
+    from app.monitoring import rules
+    from app.monitoring.models import MonitorState
+
+    where: list[Any] = []
+    now = clock.now()
+    if filter == "reviews_due":
+        where.append(guided.review_due_exists(User.id, now))
+    elif filter in ("emergency", "urgent", "routine"):
+        where.append(alerts.open_rank_for(User.id) == {"emergency": 3, "urgent": 2, "routine": 1}[filter])
+    elif filter in ("not_on_track", "disengaged", "checkin_overdue"):
+        rule = {"not_on_track": rules.NOT_ON_TRACK, "disengaged": rules.DISENGAGED,
+                "checkin_overdue": rules.MISSED_CHECKIN}[filter]
+        where.append(alerts.open_rule_exists(User.id, rule))
+    elif filter == "not_started":
+        where.append(MonitorState.last_activity_at.is_(None))
+    if q and q.strip():
+        where.append(User.id.in_(search_ids(session, clinician, q)))
+    return where
+
+
+def search_ids(session: Session, clinician: User, q: str) -> list[uuid.UUID]:
+    """Names and addresses are encrypted (per-patient keys), so the search decrypts within
+    the clinician's own caseload only: one query for the assigned patients' rows, their data
+    keys loaded in one batch, then a case-insensitive substring match in memory. A caseload
+    is hundreds of patients, not the whole service; a keyed-hash token index would be the
+    next step if caseloads grew to thousands."""
+    needle = " ".join(q.casefold().split())
+    users = session.scalars(select(User).join(Assignment, Assignment.patient_id == User.id)
+                            .where(Assignment.clinician_id == clinician.id, User.role == Role.patient)).all()
+    alerts.preload_keys(session, {u.id for u in users})
+    return [u.id for u in users
+            if needle in " ".join(((accounts.display_name_of(session, u) or "") + " "
+                                   + accounts.email_of(session, u)).casefold().split())]
+
+
 def my_patients(session: Session, clinician: User, *, page: int = 1,
-                per_page: int = PAGE_SIZE) -> tuple[list[PatientRow], int]:
+                per_page: int = PAGE_SIZE, filter: str | None = None,
+                q: str | None = None) -> tuple[list[PatientRow], int]:
     """One page of the clinician's assigned patients, highest open alert tier first, then the
-    most recently active. Returns (rows, total). Audited as one list view."""
+    most recently active. Returns (rows, total). Audited as one list view. `filter` (one of
+    FILTERS) and `q` (name or e-mail) narrow the list."""
     from app.monitoring import service as monitoring
     from app.monitoring.models import MonitorState
 
-    total = patient_count(session, clinician.id)
     page = max(1, page)
+    where = _caseload_where(session, clinician, filter, q)
     top = alerts.open_rank_for(User.id)
+    base = (select(User.id)
+            .join(Assignment, and_(Assignment.patient_id == User.id, Assignment.clinician_id == clinician.id))
+            .outerjoin(MonitorState, MonitorState.patient_id == User.id)
+            .where(User.role == Role.patient, *where))
+    total = (patient_count(session, clinician.id) if not where
+             else session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     stmt = (select(User, MonitorState, top.label("top_rank"))
             .join(Assignment, and_(Assignment.patient_id == User.id, Assignment.clinician_id == clinician.id))
             .outerjoin(MonitorState, MonitorState.patient_id == User.id)
-            .where(User.role == Role.patient)
+            .where(User.role == Role.patient, *where)
             .order_by(func.coalesce(top, 0).desc(), MonitorState.last_activity_at.desc().nulls_last(), User.id)
             .limit(per_page).offset((page - 1) * per_page))
     rows = session.execute(stmt).all()
     ids = [r[0].id for r in rows]
     counts = alerts.open_counts(session, ids)
     alerts.preload_keys(session, set(ids))
+    from app.guided import service as guided
+    from app.programme import service as programme
+    next_review = guided.next_reviews(session, ids)
+    completed = programme.completed_counts(session, ids)
     out = []
     rank_tier = {3: "emergency", 2: "urgent", 1: "routine"}
     for user, state, top_rank in rows:
@@ -130,9 +187,10 @@ def my_patients(session: Session, clinician: User, *, page: int = 1,
             phq9=_cell("phq9", summary.get("phq9")), gad7=_cell("gad7", summary.get("gad7")),
             open_alerts=counts[user.id], top_tier=rank_tier.get(int(top_rank or 0)),
             last_activity_at=state.last_activity_at if state is not None else None,
-            enrolled_at=user.enrolled_at))
+            enrolled_at=user.enrolled_at, next_review_at=next_review.get(user.id),
+            modules_completed=completed.get(user.id, 0)))
     audit.record(session, action="record.list", actor_id=clinician.id, actor_role=clinician.role.value,
-                 record_type="patient_list", record_id=f"page={page}")
+                 record_type="patient_list", record_id=f"page={page}" + (f";filter={filter}" if filter else ""))
     return out, total
 
 

@@ -40,7 +40,13 @@ def list_entries(patient: CurrentPatient, session: SessionDep, task_slug: str | 
 
 @router.get("/homework/entries/{entry_id}", response_model=EntryOut)
 def get_entry(entry_id: uuid.UUID, patient: CurrentPatient, session: SessionDep) -> EntryOut:
-    return _out(service.get(session, patient.id, entry_id))
+    """One entry, with your care team's `feedback` on it (oldest first)."""
+    from app.guided import service as guided
+    from app.homework.schemas import FeedbackOut
+    out = _out(service.get(session, patient.id, entry_id))
+    out.feedback = [FeedbackOut(author=f.author, body=f.body, created_at=f.created_at)
+                    for f in guided.feedback_for_entry(session, patient.id, entry_id, mark_seen=True)]
+    return out
 
 
 @router.patch("/homework/entries/{entry_id}", response_model=EntryOut)

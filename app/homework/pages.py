@@ -148,6 +148,8 @@ def edit_entry(request: Request, session: SessionDep, patient: PagePatient, entr
     locked = _open(request, session, patient, module)
     if locked is not None:
         return locked
+    from app.guided import service as guided  # the care team's feedback on this entry (marked seen)
+    request.state.homework_feedback = guided.feedback_for_entry(session, patient.id, entry.id, mark_seen=True)
     return _form_page(request, module=module, exercise=exercise, values=entry.answers, errors={}, entry=entry,
                       notice=NOTICES.get(notice or ""))
 
@@ -181,8 +183,10 @@ def _workbook(session: SessionDep, patient: User) -> list[dict[str, Any]]:
 
 @router.get("/workbook")
 def workbook(request: Request, session: SessionDep, patient: PagePatient, notice: str | None = None) -> Response:
+    from app.guided import service as guided
     return render(request, "patient/workbook.html", {
-        "page_title": "My workbook", "groups": _workbook(session, patient), "notice": NOTICES.get(notice or "")})
+        "page_title": "My workbook", "groups": _workbook(session, patient), "notice": NOTICES.get(notice or ""),
+        "new_feedback": guided.unseen_feedback_entries(session, patient.id)})
 
 
 @router.get("/workbook/print")

@@ -23,6 +23,12 @@ class EntryPatch(BaseModel):
                                                                          "entry stays submitted.")
 
 
+class FeedbackOut(BaseModel):
+    author: str
+    body: str
+    created_at: datetime
+
+
 class EntryOut(BaseModel):
     id: uuid.UUID
     task_slug: str
@@ -35,3 +41,4 @@ class EntryOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    feedback: list[FeedbackOut] | None = Field(None, description="Your care team's comments (one entry's view only).")

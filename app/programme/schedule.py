@@ -42,12 +42,15 @@ class Slot:
 
 def compute(numbers: Sequence[int], *, enrolled_at: datetime, completed: Mapping[int, datetime],
             started: Mapping[int, datetime] | None = None, interval: timedelta,
-            now: datetime) -> list[Slot]:
+            now: datetime, opened: Mapping[int, datetime] | None = None) -> list[Slot]:
     """One Slot per module number (ascending).
 
     `completed` maps module number -> completed_at; `started` maps module number -> the time
-    the patient first opened it (a started module stays open whatever the schedule says)."""
+    the patient first opened it (a started module stays open whatever the schedule says);
+    `opened` maps module number -> when a clinician opened it early for this patient (it is
+    open from then on, app/guided)."""
     started = started or {}
+    opened = opened or {}
     slots: list[Slot] = []
     opens: datetime | None = enrolled_at          # when the current module opens / opened
     prev_opened: datetime | None = None
@@ -73,6 +76,10 @@ def compute(numbers: Sequence[int], *, enrolled_at: datetime, completed: Mapping
         if n in started:  # opened earlier under a shorter interval: keep it open
             slots.append(Slot(n, IN_PROGRESS, started[n]))
             prev_opened = started[n]
+            continue
+        if n in opened and opened[n] <= now:  # a clinician opened it early
+            slots.append(Slot(n, AVAILABLE, opened[n]))
+            prev_opened = opened[n]
             continue
         if opens is not None:  # previous module completed; the interval has not passed yet
             slots.append(Slot(n, LOCKED, opens, waiting_for=None))

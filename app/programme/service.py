@@ -55,6 +55,7 @@ class ModuleStatus:
     waiting_for: int | None          # locked: the module number to finish first
     content_version_read: int | None
     content_version_completed: int | None
+    opened_by_care_team: bool = False  # a clinician opened it early for this patient (app/guided)
 
     @property
     def is_open(self) -> bool:
@@ -147,14 +148,17 @@ def _rows(session: Session, patient_id: uuid.UUID) -> dict[str, ModuleProgress]:
     return {r.module_slug: r for r in rows}
 
 
-def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime) -> list[ModuleStatus]:
+def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
+              early: dict[str, datetime] | None = None) -> list[ModuleStatus]:
     prog = programme()
+    early = early or {}
     by_number = {m.number: rows.get(m.slug) for m in prog.modules}
     slots = schedule.compute(
         [m.number for m in prog.modules], enrolled_at=accounts.enrolled_at(patient),
         completed={n: r.completed_at for n, r in by_number.items() if r and r.completed_at},
         started={n: r.started_at for n, r in by_number.items() if r},
-        interval=timedelta(days=get_settings().module_interval_days), now=now)
+        interval=timedelta(days=get_settings().module_interval_days), now=now,
+        opened={m.number: early[m.slug] for m in prog.modules if m.slug in early})
     out = []
     for m, slot in zip(prog.modules, slots, strict=True):
         r = rows.get(m.slug)
@@ -167,13 +171,23 @@ def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime) -> 
             last_page=r.last_page if r else None, started_at=r.started_at if r else None,
             last_step=order.index(r.last_page) if r and r.last_page in order else -1,
             waiting_for=slot.waiting_for, content_version_read=r.content_version_read if r else None,
-            content_version_completed=r.content_version_completed if r else None))
+            content_version_completed=r.content_version_completed if r else None,
+            opened_by_care_team=m.slug in early and slot.is_open and slot.available_at == early[m.slug]))
     return out
 
 
 def module_statuses(session: Session, patient: User) -> list[ModuleStatus]:
     """Every module with its status for this patient, in order."""
-    return _statuses(patient, _rows(session, patient.id), clock.now())
+    return _statuses(patient, _rows(session, patient.id), clock.now(), _opened_early(session, patient.id))
+
+
+def _opened_early(session: Session, patient_id: uuid.UUID) -> dict[str, datetime]:
+    """Modules a clinician opened early for this patient (app/guided), if that domain is installed."""
+    try:
+        from app.guided import service as guided
+    except ModuleNotFoundError:  # pragma: no cover
+        return {}
+    return guided.opened_early(session, patient_id)
 
 
 def status_of(session: Session, patient: User, slug: str) -> ModuleStatus:
@@ -365,3 +379,13 @@ def page_of(module: Module, slug: str) -> Page:
     if page is None:
         raise NotFound("We could not find that page.")
     return page
+
+
+def completed_counts(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Completed modules per patient, for a page of the caseload (one query)."""
+    if not patient_ids:
+        return {}
+    rows = session.execute(select(ModuleProgress.patient_id, func.count())
+                           .where(ModuleProgress.patient_id.in_(patient_ids), ModuleProgress.completed_at.is_not(None))
+                           .group_by(ModuleProgress.patient_id)).all()
+    return {pid: n for pid, n in rows}
