@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "icbt@localhost"
+    # The time zone a patient has until they choose one (IANA name; app.reminders).
+    default_time_zone: str = "Europe/London"
 
     escalation_file: Path = SHIPPED_ESCALATION_FILE
     content_dir: Path = ROOT / "modules_content"

@@ -25,6 +25,7 @@ NOTICES = {
     "sessions-revoked": "You have been signed out everywhere else.",
     "password-reset": "Your password has been reset. You can sign in now.",
     "password-set": "Your password is set. You can sign in now.",
+    "reminders-saved": "Your reminder choices are saved.",
 }
 
 
@@ -143,12 +144,16 @@ def device_label(user_agent: str | None, kind: str) -> str:
 
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
-                  notice: str | None = None, status_code: int = 200) -> Response:
+                  notice: str | None = None, status_code: int = 200, extra: dict | None = None) -> Response:
     rows = sessions.active_for(session, user.id)
+    if extra is None and user.role == Role.patient:  # the reminders section (app.reminders)
+        from app.reminders.pages import account_context
+        extra = account_context(session, user.id)
     return render(request, "auth/account.html", {
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
-        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice}, status_code=status_code)
+        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice, **(extra or {})},
+        status_code=status_code)
 
 
 def _looks_like_email(email: str) -> bool:

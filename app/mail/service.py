@@ -13,7 +13,7 @@ import smtplib
 import ssl
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -92,10 +92,23 @@ class Outgoing:
     subject: str
     body: str
     message_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def list_headers(msg: OutboxMessage) -> dict[str, str]:
+    """One-click unsubscribe (RFC 8058) on every reminder to a user; never on anything else
+    (alerts and other safety mail cannot be switched off)."""
+    if msg.user_id is None or not msg.kind.startswith("reminder_"):
+        return {}
+    from app.reminders import service as reminders
+    pref = reminders.KIND_PREF.get(msg.kind, "all")
+    return {"List-Unsubscribe": f"<{reminders.unsubscribe_url(msg.user_id, pref, one_click=True)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def build(session: Session, msg: OutboxMessage) -> Outgoing:
-    return Outgoing(msg.id, recipient(session, msg), msg.subject, body(session, msg), msg.message_id)
+    return Outgoing(msg.id, recipient(session, msg), msg.subject, body(session, msg), msg.message_id,
+                    list_headers(msg))
 
 
 def smtp_send(settings: Settings, out: Outgoing) -> None:
@@ -105,6 +118,8 @@ def smtp_send(settings: Settings, out: Outgoing) -> None:
     em["From"], em["To"], em["Subject"], em["Message-ID"] = settings.mail_from, out.to, out.subject, out.message_id
     em["Date"] = format_datetime(clock.now())
     em["Auto-Submitted"] = "auto-generated"
+    for name, value in out.headers.items():
+        em[name] = value
     em.set_content(out.body)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if settings.smtp_starttls:
@@ -133,6 +148,19 @@ def mark_failed_attempt(session: Session, msg_id: uuid.UUID, error: str) -> None
     else:
         wait = min(BACKOFF_BASE_SECONDS * 2 ** (msg.attempts - 1), BACKOFF_MAX_SECONDS)
         msg.next_attempt_at = clock.now() + timedelta(seconds=wait)
+
+
+def mark_bounced(session: Session, msg_id: uuid.UUID, error: str) -> None:
+    """The mail server refused the address for good (5xx): no retry, shown as bounced."""
+    msg = session.get(OutboxMessage, msg_id)
+    if msg is not None:
+        msg.attempts += 1
+        msg.status, msg.last_error, msg.claimed_until = "bounced", error[:300], None
+
+
+def _permanent(e: Exception) -> bool:
+    return (isinstance(e, smtplib.SMTPRecipientsRefused) and bool(e.recipients)
+            and all(code >= 500 for code, _ in e.recipients.values()))
 
 
 def release(session: Session, msg_id: uuid.UUID) -> None:
@@ -178,7 +206,7 @@ def deliver_due(open_session, settings: Settings | None = None, send=smtp_send, 
             send(settings, out)
         except Exception as e:  # noqa: BLE001 - any failure is retried later
             with open_session() as s:
-                mark_failed_attempt(s, out.id, f"{type(e).__name__}: {e}")
+                (mark_bounced if _permanent(e) else mark_failed_attempt)(s, out.id, f"{type(e).__name__}: {e}")
                 s.commit()
             failed += 1
         else:
