@@ -33,7 +33,8 @@ def _date(ctx: Any, value: datetime | None, fmt: str = "%-d %B %Y") -> str:
     if not value:
         return ""
     tz = _zone(ctx)
-    return (value.astimezone(tz) if tz is not None and value.tzinfo is not None else value).strftime(fmt)
+    local = tz is not None and isinstance(value, datetime) and value.tzinfo is not None
+    return (value.astimezone(tz) if local else value).strftime(fmt)
 
 
 @pass_context

@@ -37,7 +37,13 @@ def patient_page(request: Request, session: SessionDep, clinician: PageClinician
     return render(request, "clinician/patient.html", {
         "rec": rec, "age": lambda at: age_words(at, now), "until": lambda at: until_words(at, now),
         "band_labels": service.BAND_LABELS, "sections": _plan_sections(),
-        "page_title": rec.name or rec.email})
+        "page_title": rec.name or rec.email, "reach": _reach(session, patient_id)})
+
+
+def _reach(session: SessionDep, patient_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Are reminders reaching this patient (app.reminders); after patient_record's scope check."""
+    from app.reminders import service as reminders
+    return reminders.reach(session, patient_id)
 
 
 def _plan_sections():  # type: ignore[no-untyped-def]
