@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -93,6 +94,7 @@ class Outgoing:
     body: str
     message_id: str
     headers: dict[str, str] = field(default_factory=dict)
+    push: list[Any] = field(default_factory=list)   # app.reminders.push targets, tried first
 
 
 def list_headers(msg: OutboxMessage) -> dict[str, str]:
@@ -107,8 +109,32 @@ def list_headers(msg: OutboxMessage) -> dict[str, str]:
 
 
 def build(session: Session, msg: OutboxMessage) -> Outgoing:
+    push: list[Any] = []
+    if msg.user_id is not None and msg.kind.startswith("reminder_"):
+        from app.reminders import push as webpush
+        push = webpush.targets(session, msg.user_id)
     return Outgoing(msg.id, recipient(session, msg), msg.subject, body(session, msg), msg.message_id,
-                    list_headers(msg))
+                    list_headers(msg), push)
+
+
+#: Recorded in `last_error` of a sent message that went by web push rather than e-mail
+#: (the outbox keeps one row per reminder, whichever way it went).
+PUSHED_NOTE = "delivered by web push"
+
+
+def _try_push(open_session, out: Outgoing) -> bool:  # type: ignore[no-untyped-def]
+    """Push to each subscription (outside any transaction); True if at least one accepted it.
+    A subscription that is gone (404/410) is removed, so the next reminder goes by e-mail."""
+    from app.reminders import push as webpush
+    results = [(t.id, webpush.send_one(t)) for t in out.push]
+    with open_session() as s:
+        for sub_id, result in results:
+            if result == "gone":
+                webpush.remove(s, sub_id)
+            elif result == "ok":
+                webpush.mark_ok(s, sub_id)
+        s.commit()
+    return any(r == "ok" for _, r in results)
 
 
 def smtp_send(settings: Settings, out: Outgoing) -> None:
@@ -202,6 +228,13 @@ def deliver_due(open_session, settings: Settings | None = None, send=smtp_send, 
                     release(s, rest.id)
                 s.commit()
             break
+        if out.push and _try_push(open_session, out):
+            with open_session() as s:
+                mark_sent(s, out.id)
+                s.get(OutboxMessage, out.id).last_error = PUSHED_NOTE
+                s.commit()
+            sent += 1
+            continue
         try:
             send(settings, out)
         except Exception as e:  # noqa: BLE001 - any failure is retried later

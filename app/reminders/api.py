@@ -11,7 +11,7 @@ from app.accounts.dependencies import CurrentPatient
 from app.db import SessionDep
 from app.errors import NotFound
 from app.reminders import service
-from app.reminders.schemas import RemindersIn, RemindersOut, SentReminder
+from app.reminders.schemas import PushSubscriptionIn, RemindersIn, RemindersOut, SentReminder
 
 router = APIRouter(tags=["reminders"])
 
@@ -41,3 +41,25 @@ def one_click_unsubscribe(session: SessionDep, token: Annotated[str, Path(max_le
     if found is None or not service.unsubscribe(session, *found):
         raise NotFound("This unsubscribe link is not valid.")
     return Response(status_code=200, content='{"unsubscribed": true}', media_type="application/json")
+
+
+@router.get("/push/public-key")
+def push_public_key() -> dict[str, str | None]:
+    """The VAPID application server key for PushManager.subscribe (null: push not set up)."""
+    from app.reminders import push
+    return {"public_key": push.public_key()}
+
+
+@router.post("/me/push-subscriptions", status_code=201)
+def add_push_subscription(body: PushSubscriptionIn, patient: CurrentPatient, session: SessionDep) -> dict[str, int]:
+    from app.reminders import push
+    push.subscribe(session, patient.id, body.endpoint, body.keys.p256dh, body.keys.auth)
+    return {"subscriptions": push.count_for(session, patient.id)}
+
+
+@router.delete("/me/push-subscriptions", status_code=204)
+def remove_push_subscription(body: PushSubscriptionIn, patient: CurrentPatient, session: SessionDep) -> Response:
+    from app.reminders import push
+    if not push.unsubscribe(session, patient.id, body.endpoint):
+        raise NotFound("No such push subscription.")
+    return Response(status_code=204)

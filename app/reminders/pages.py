@@ -28,7 +28,9 @@ def account_context(session: SessionDep, patient_id, form: dict | None = None,  
                       "module_open": p.module_open, "diary_at": p.diary_at or "", "messages": p.messages,
                       "reengage": p.reengage, "weekly_summary": p.weekly_summary,
                       "quiet_start": p.quiet_start or "", "quiet_end": p.quiet_end or ""}
-    return {"reminder_form": values, "reminder_errors": errors or {},
+    from app.reminders import push
+    return {"reminder_form": values, "reminder_errors": errors or {}, "push_key": push.public_key(),
+            "push_count": push.count_for(session, patient_id), "channel": p.channel,
             "reminders_sent": service.recent(session, patient_id),
             "state_words": service.STATE_WORDS, "common_zones": COMMON_ZONES}
 
@@ -87,3 +89,17 @@ def unsubscribe_confirm(request: Request, session: SessionDep, token: Annotated[
         return render(request, "reminders/unsubscribe.html", {"valid": False}, status_code=404)
     return render(request, "reminders/unsubscribe.html",
                   {"valid": True, "token": token, "what": service.PREF_WORDS[found[1]], "done": True})
+
+
+@router.post("/account/push")
+def save_push(request: Request, session: SessionDep, patient: PagePatient,
+              endpoint: Annotated[str, Form(max_length=1000)] = "", p256dh: Annotated[str, Form(max_length=200)] = "",
+              auth: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """static/push.js posts the browser's subscription here (with the page's CSRF token) and
+    switches reminders to push; e-mail stays the fallback."""
+    from app.reminders import push
+    if not endpoint or len(p256dh) < 20 or len(auth) < 8:
+        raise InvalidInput("The browser did not give a complete push subscription.", field="endpoint")
+    push.subscribe(session, patient.id, endpoint, p256dh, auth)
+    service.update_prefs(session, patient.id, RemindersIn(channel="push"))
+    return redirect(flash_url("/account", "reminders-saved") + "#reminders")

@@ -228,13 +228,14 @@ STATE_WORDS = {"queued": "waiting to be sent", "sent": "delivered to the mail se
 
 def recent(session: Session, patient_id: uuid.UUID, limit: int = 10) -> list[SentReminder]:
     from app.mail.models import OutboxMessage
+    from app.mail.service import PUSHED_NOTE
 
     rows = session.scalars(select(OutboxMessage).where(
         OutboxMessage.user_id == patient_id, OutboxMessage.kind.like("reminder\\_%", escape="\\"))
         .order_by(OutboxMessage.created_at.desc()).limit(limit))
     return [SentReminder(kind=KIND_PREF.get(m.kind, m.kind.removeprefix("reminder_")), subject=m.subject,
                          state=STATE_OF.get(m.status, m.status), queued_at=m.created_at,  # type: ignore[arg-type]
-                         sent_at=m.sent_at, channel="push" if m.last_error == "pushed" else "email")
+                         sent_at=m.sent_at, channel="push" if m.last_error == PUSHED_NOTE else "email")
             for m in rows]
 
 
