@@ -321,11 +321,15 @@ REMINDER_TEXT = {
                  "Hello,\n\nIt has been a little while. There is no catching up to do: you can pick up "
                  "where you left off whenever it suits you.\n{base}/\n"),
 }
-REMINDER_PREF = {"checkin_due": "checkin", "module_opened": "module_open", "diary": "diary", "reengage": "reengage"}
+REMINDER_TEXT["weekly_summary"] = (
+    "Your week in Steady Steps",
+    "Hello,\n\nThis week: {diary} and {modules}.\nEvery step counts, however small.\n{base}/progress\n")
+REMINDER_PREF = {"checkin_due": "checkin", "module_opened": "module_open", "diary": "diary", "reengage": "reengage",
+                 "weekly_summary": "weekly_summary"}
 
 
 def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
-                  now: datetime) -> Reminder | None:
+                  now: datetime, fields: dict[str, str] | None = None) -> Reminder | None:
     """E-mail the patient a reminder of this kind and key, once. None if already sent."""
     from app.config import get_settings
     from app.mail import service as mail
@@ -336,7 +340,7 @@ def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
     subject, body = REMINDER_TEXT[kind]
     unsub = _optional("app.reminders.service",
                       lambda m: m.unsubscribe_url(patient_id, REMINDER_PREF.get(kind, "all")))
-    body = body.format(base=base) + (f"\nIf you need help now: {base}/help\n"
+    body = body.format(base=base, **(fields or {})) + (f"\nIf you need help now: {base}/help\n"
                                      "\nYou get these e-mails because you take part in this programme."
                                      + (f" To stop them: {unsub}\n" if unsub else "\n"))
     msg = mail.enqueue(session, kind=f"reminder_{kind}", subject=subject, body=body, user_id=patient_id)
@@ -434,14 +438,32 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
             more, later = jobs.split(prefs, [jobs.reengage(prefs, since)], now)
             send += more
             wake = later if wake is None else (min(wake, later) if later is not None else wake)
+        summary = jobs.weekly_summary(prefs, now)
+        more, later = jobs.split(prefs, [summary], now)
+        send += more
+        wake = later if wake is None else (min(wake, later) if later is not None else wake)
         for d in send:
-            if send_reminder(session, pid, d.kind, d.key, now):
+            fields = _week_in_numbers(session, patient, now) if d.kind == "weekly_summary" else None
+            if send_reminder(session, pid, d.kind, d.key, now, fields):
                 result.reminders += 1
         if wake is not None:
             result.wake[pid] = wake
     result.alerts += len(raised)
     session.flush()
     return raised
+
+
+def _week_in_numbers(session: Session, patient: Any, now: datetime) -> dict[str, str]:
+    """What the weekly summary says: how many diary entries and modules finished in 7 days.
+    Counts only: never a score, a mood or anything the patient wrote."""
+    since = now - timedelta(days=7)
+    entries = _optional("app.diary.service", lambda m: len(m.list_for(session, patient.id, since=since))) or 0
+    finished = [s for s in (_optional("app.programme.service", lambda m: m.module_statuses(session, patient)) or [])
+                if getattr(s, "completed_at", None) is not None and s.completed_at >= since]
+    diary = f"{entries} diary entr{'y' if entries == 1 else 'ies'}"
+    modules = (f"module {finished[0].number} finished" if len(finished) == 1
+               else f"{len(finished)} modules finished" if finished else "no modules finished, which is fine")
+    return {"diary": diary, "modules": modules}
 
 
 def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Session] | None = None,

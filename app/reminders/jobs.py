@@ -76,6 +76,24 @@ def reengage(prefs: Prefs, last_activity: datetime) -> Due | None:
     return Due("reengage", last_activity.isoformat(), _at(prefs, last_activity + REENGAGE_AFTER))
 
 
+SUMMARY_DAY = 6          # Sunday (Monday = 0), local
+SUMMARY_DEFAULT_TIME = "18:00"
+
+
+def weekly_summary(prefs: Prefs, now: datetime) -> Due | None:
+    """Once a week, on the patient's Sunday at their chosen time (18:00 if none), if switched on."""
+    if not prefs.weekly_summary:
+        return None
+    tz = prefs.zone
+    today = timing.local_day(now, tz)
+    sunday = today + timedelta(days=(SUMMARY_DAY - today.weekday()) % 7)
+    at = timing.at_local(sunday, timing.parse_hhmm(prefs.remind_at or SUMMARY_DEFAULT_TIME), tz)
+    qs, qe = prefs.quiet
+    iso = sunday.isocalendar()
+    return Due("weekly_summary", f"{iso.year}-W{iso.week:02d}", timing.leave_quiet(at, tz, qs, qe),
+               at + timedelta(hours=20))
+
+
 def split(prefs: Prefs, items: Iterable[Due | None], now: datetime) -> tuple[list[Due], datetime | None]:
     """(reminders to send now, when the next one falls due). Quiet hours are checked again
     at `now`, in case the job runs late into them."""
