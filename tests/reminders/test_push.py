@@ -152,3 +152,12 @@ def test_init_vapid_cli_adds_keys_once_and_keeps_the_ring(tmp_path, keys_file):
     assert r.returncode == 1 and json.loads(path.read_text())["vapid"] == after["vapid"]
     from app.security.crypto import KeyRing
     KeyRing.load(path)   # the key ring still loads with the extra entry
+
+
+def test_rotating_the_key_ring_keeps_the_vapid_entry(tmp_path, keys_file):
+    from app.security.crypto import KeyRing
+    path = tmp_path / "keys.json"
+    shutil.copy(keys_file, path)
+    entry = push.add_vapid(path)
+    KeyRing.load(path).with_new_primary().save(path)
+    assert push.vapid_entry(path) == entry and KeyRing.load(path).primary != json.loads(keys_file.read_text())["primary"]
