@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     run_worker: bool = True
     worker_interval_seconds: float = Field(5.0, gt=0)
 
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from app.reminders.timing import zone
+        zone(v)  # ValueError (a validation error naming the setting) for a name that is not IANA
+        return v
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str) -> str:
