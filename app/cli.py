@@ -189,7 +189,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     # Domain commands register themselves on import.
-    for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli"):
+    for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli", "app.reminders.cli"):
         try:
             __import__(mod)
         except ModuleNotFoundError as e:

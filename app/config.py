@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "icbt@localhost"
+    # The time zone a patient has until they choose one (IANA name; app.reminders).
+    default_time_zone: str = "Europe/London"
 
     escalation_file: Path = SHIPPED_ESCALATION_FILE
     content_dir: Path = ROOT / "modules_content"
@@ -83,6 +85,13 @@ class Settings(BaseSettings):
         if self.self_registration is None:
             self.self_registration = self.env != Env.production
         return self
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from app.reminders.timing import zone
+        zone(v)  # ValueError (a validation error naming the setting) for a name that is not IANA
+        return v
 
     @field_validator("database_url")
     @classmethod

@@ -27,7 +27,8 @@ log = logging.getLogger("icbt")
 
 # Each domain contributes `api.router` (JSON, under /api/v1) and/or `pages.router` (HTML).
 DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme", "homework",
-           "monitoring", "alerts", "safety", "clinician", "admin", "contact", "messages", "guided"]
+           "monitoring", "alerts", "safety", "clinician", "admin", "contact", "messages", "guided",
+           "reminders"]
 
 
 def _include_domains(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ MODEL_MODULES = [
     "app.mail.models", "app.monitoring.models", "app.alerts.models", "app.safety.models",
     "app.contact.models",
     "app.messages.models", "app.guided.models",
+    "app.reminders.models",
 ]
 
 for _name in MODEL_MODULES:

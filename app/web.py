@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from app.config import ROOT, get_settings
@@ -21,12 +22,30 @@ def _csrf_token(request: Request) -> str:
     return csrf.token_for(request)
 
 
-def _date(value: datetime | None, fmt: str = "%-d %B %Y") -> str:
-    return value.strftime(fmt) if value else ""
+def _zone(ctx: Any) -> Any:
+    """The viewer's time zone (request.state.time_zone, set when a patient's page loads)."""
+    request = ctx.get("request")
+    return getattr(getattr(request, "state", None), "time_zone", None)
 
 
-def _datetime(value: datetime | None) -> str:
-    return value.strftime("%-d %b %Y, %H:%M UTC") if value else ""
+@pass_context
+def _date(ctx: Any, value: datetime | None, fmt: str = "%-d %B %Y") -> str:
+    if not value:
+        return ""
+    tz = _zone(ctx)
+    local = tz is not None and isinstance(value, datetime) and value.tzinfo is not None
+    return (value.astimezone(tz) if local else value).strftime(fmt)
+
+
+@pass_context
+def _datetime(ctx: Any, value: datetime | None) -> str:
+    if not value:
+        return ""
+    tz = _zone(ctx)
+    if tz is None or value.tzinfo is None:
+        return value.strftime("%-d %b %Y, %H:%M UTC")
+    local = value.astimezone(tz)
+    return f"{local:%-d %b %Y, %H:%M} {local.tzname()}"
 
 
 env.globals["csrf_token"] = _csrf_token

@@ -7,8 +7,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
 from app.accounts.dependencies import CurrentUser, current_auth_session
-from app.accounts.models import AuthSession, Role
-from app.accounts.schemas import MeOut, RegisterIn, TokenOut, UserOut
+from app.accounts.models import AuthSession, Role, User
+from app.accounts.schemas import MeOut, MePatch, RegisterIn, TokenOut, UserOut
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
@@ -54,4 +54,18 @@ def logout(user: CurrentUser, session: SessionDep,
 @router.get("/me", response_model=MeOut)
 def me(user: CurrentUser, session: SessionDep) -> MeOut:
     return MeOut(id=user.id, email=service.email_of(session, user), role=user.role.value,
-                 display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at)
+                 display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at,
+                 time_zone=_zone_name(session, user))
+
+
+def _zone_name(session: SessionDep, user: User) -> str:
+    from app.reminders import service as reminders
+    return reminders.zone_name_of(session, user.id)
+
+
+@router.patch("/me", response_model=MeOut)
+def patch_me(body: MePatch, user: CurrentUser, session: SessionDep) -> MeOut:
+    if body.time_zone is not None:  # 422 naming time_zone for a name that is not IANA
+        from app.reminders import service as reminders
+        reminders.set_time_zone(session, user.id, body.time_zone)
+    return me(user, session)

@@ -32,11 +32,24 @@ def load_browser_session(request: Request, session: SessionDep) -> User | None:
     found = sessions.lookup(session, request.cookies.get(sessions.COOKIE_NAME), "cookie")
     if found is None:
         request.state.auth_session = request.state.user = request.state.csrf_token = None
+        request.state.time_zone = None
         return None
     auth, user = found
     request.state.auth_session, request.state.csrf_token = auth, auth.csrf_token
     request.state.user = _snapshot(user)
+    request.state.time_zone = _time_zone(session, user)
     return user
+
+
+def _time_zone(session: SessionDep, user: User):  # type: ignore[no-untyped-def]
+    """The patient's own time zone for every time on their pages (app.reminders)."""
+    if user.role != Role.patient:
+        return None
+    try:
+        from app.reminders import service as reminders
+    except ModuleNotFoundError:  # pragma: no cover - reminders domain not installed
+        return None
+    return reminders.zone_of(session, user.id)
 
 
 def load_bearer(request: Request, session: SessionDep,

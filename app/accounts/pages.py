@@ -26,6 +26,7 @@ NOTICES = {
     "password-reset": "Your password has been reset. You can sign in now.",
     "password-set": "Your password is set. You can sign in now.",
     "contact-saved": "Your contact details are saved.",
+    "reminders-saved": "Your reminder choices are saved.",
 }
 
 
@@ -165,13 +166,16 @@ def device_label(user_agent: str | None, kind: str) -> str:
 
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
-                  notice: str | None = None, status_code: int = 200) -> Response:
+                  notice: str | None = None, status_code: int = 200, extra: dict | None = None) -> Response:
     rows = sessions.active_for(session, user.id)
+    if extra is None and user.role == Role.patient:  # the reminders section (app.reminders)
+        from app.reminders.pages import account_context
+        extra = account_context(session, user.id)
     return render(request, "auth/account.html", {
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
         "current_id": request.state.auth_session.id, "errors": errors, "notice": notice,
-        "contact": _contact(session, user)}, status_code=status_code)
+        "contact": _contact(session, user), **(extra or {})}, status_code=status_code)
 
 
 def _contact(session: SessionDep, user: User):  # type: ignore[no-untyped-def]

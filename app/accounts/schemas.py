@@ -32,6 +32,13 @@ class UserOut(BaseModel):
 class MeOut(UserOut):
     display_name: str | None
     enrolled_at: datetime | None
+    time_zone: str | None = None  # IANA name (app.reminders); times and diary days follow it
+
+
+class MePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/London")
 
 
 class TokenOut(BaseModel):

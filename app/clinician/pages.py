@@ -55,8 +55,14 @@ def patient_page(request: Request, session: Session, clinician: User, patient_id
         "band_labels": service.BAND_LABELS, "sections": _plan_sections(),
         **_contact_and_actions(session, patient_id, rec),
         "guided": guided_pages.panel(session, clinician, patient_id), "errors": errors or {}, "form": form or {},
-        "notice": guided_pages.NOTICES.get(notice or ""),
+        "notice": guided_pages.NOTICES.get(notice or ""), "reach": _reach(session, patient_id),
         "page_title": rec.name or rec.email}, status_code=status_code)
+
+
+def _reach(session: Session, patient_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Are reminders reaching this patient (app.reminders); after patient_record's scope check."""
+    from app.reminders import service as reminders
+    return reminders.reach(session, patient_id)
 
 
 def _contact_and_actions(session: SessionDep, patient_id: uuid.UUID, rec) -> dict:  # type: ignore[no-untyped-def,type-arg]

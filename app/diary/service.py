@@ -1,7 +1,8 @@
 """Mood diary: a patient's own entries, the week view and the streak.
 
 Every value about the patient is sealed; reads decrypt one patient's rows at a time. Days
-(for the week view and the streak) are UTC days, like every time shown by the app.
+(for the week view and the streak) are the patient's own local days, in the time zone they
+chose (app.reminders; UTC if that domain is not installed).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from sqlalchemy import func, select
@@ -267,42 +268,56 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _day(at: datetime) -> date:
-    return at.astimezone(UTC).date()
+def _zone(session: Session, patient_id: uuid.UUID) -> tzinfo:
+    try:
+        from app.reminders import service as reminders
+    except ModuleNotFoundError:  # pragma: no cover - reminders domain not installed
+        return UTC
+    return reminders.zone_of(session, patient_id)
+
+
+def _day(at: datetime, tz: tzinfo = UTC) -> date:
+    return at.astimezone(tz).date()
 
 
 #: The streak is counted from the last two months of entries; only a longer one reads more.
 STREAK_WINDOW_DAYS = 62
+#: A streak forgives one missed day: a single day without an entry does not end it, two do.
+FORGIVEN_DAYS = 1
 
 
-def _streak_from(session: Session, patient_id: uuid.UUID, today: date, since: date | None) -> int:
+def _streak_from(session: Session, patient_id: uuid.UUID, today: date, since: date | None,
+                 tz: tzinfo = UTC) -> tuple[int, date | None]:
+    """(days with an entry in the streak, its first day)."""
     stmt = select(DiaryEntry.recorded_at).where(DiaryEntry.patient_id == patient_id)
     if since is not None:
-        stmt = stmt.where(DiaryEntry.recorded_at >= datetime.combine(since, time(0), tzinfo=UTC))
-    n, expect = 0, None
+        stmt = stmt.where(DiaryEntry.recorded_at >= datetime.combine(since, time(0), tzinfo=tz))
+    n, first = 0, None
     for at in session.scalars(stmt.order_by(DiaryEntry.recorded_at.desc())):
-        day = min(_day(at), today)
-        if expect is None:
-            if day < today - timedelta(days=1):
+        day = min(_day(_aware(at) or at, tz), today)
+        if first is None:
+            if (today - day).days > 1 + FORGIVEN_DAYS:   # today itself is not a missed day
                 break
-            expect = day
-        if day == expect:
-            n += 1
-            expect -= timedelta(days=1)
-        elif day < expect:
+        elif day == first:
+            continue
+        elif (first - day).days > 1 + FORGIVEN_DAYS:
             break
-    return n
+        n, first = n + 1, day
+    return n, first
 
 
 def streak(session: Session, patient_id: uuid.UUID) -> int:
-    """Consecutive days with at least one entry, ending today or yesterday (UTC days).
-    Reads the last STREAK_WINDOW_DAYS of entries, newest first, up to the first gap; only a
-    streak that reaches the start of that window reads the whole diary."""
-    today = _day(clock.now())
+    """Days with at least one entry in the current run, in the patient's own days. One missed
+    day is forgiven (two in a row end it); the run ends today, yesterday or the day before
+    (yesterday then being the forgiven day). Reads the last STREAK_WINDOW_DAYS of entries,
+    newest first, up to the first gap; only a streak that reaches the start of that window
+    reads the whole diary."""
+    tz = _zone(session, patient_id)
+    today = _day(clock.now(), tz)
     since = today - timedelta(days=STREAK_WINDOW_DAYS)
-    n = _streak_from(session, patient_id, today, since)
-    if n >= (today - since).days:
-        n = _streak_from(session, patient_id, today, None)
+    n, first = _streak_from(session, patient_id, today, since, tz)
+    if first is not None and (first - since).days <= 1 + FORGIVEN_DAYS:
+        n, _ = _streak_from(session, patient_id, today, None, tz)
     return n
 
 
@@ -312,14 +327,16 @@ def week_start(d: date) -> date:
 
 def week(session: Session, patient_id: uuid.UUID, any_day: date | None = None) -> WeekView:
     """Monday to Sunday of the week containing `any_day` (default: this week)."""
-    today = _day(clock.now())
+    tz = _zone(session, patient_id)
+    today = _day(clock.now(), tz)
     start = week_start(any_day or today)
-    begin = datetime.combine(start, time(0), tzinfo=UTC)
-    entries = list_for(session, patient_id, since=begin, until=begin + timedelta(days=7))
+    begin = datetime.combine(start, time(0), tzinfo=tz)   # local midnights: a summer-time week
+    end = datetime.combine(start + timedelta(days=7), time(0), tzinfo=tz)  # is 167 or 169 hours
+    entries = list_for(session, patient_id, since=begin, until=end)
     days = []
     for i in range(7):
         d = start + timedelta(days=i)
-        days.append(DayView(d, sorted((e for e in entries if _day(e.recorded_at) == d),
+        days.append(DayView(d, sorted((e for e in entries if _day(e.recorded_at, tz) == d),
                                       key=lambda e: e.recorded_at)))
     nxt = start + timedelta(days=7)
     return WeekView(start=start, days=days, previous_start=start - timedelta(days=7),

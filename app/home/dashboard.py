@@ -6,8 +6,7 @@ import is guarded, so a real error inside a service still shows)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 from types import ModuleType
 from typing import Any
@@ -17,17 +16,10 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
+from app.home import next_step
 
 BAND_WORDS = {"minimal": "the minimal range", "mild": "the mild range", "moderate": "the moderate range",
               "moderately_severe": "the moderately severe range", "severe": "the severe range"}
-
-
-@dataclass(frozen=True)
-class NextStep:
-    title: str
-    text: str
-    href: str
-    label: str
 
 
 def _service(name: str) -> ModuleType | None:
@@ -39,7 +31,9 @@ def _service(name: str) -> ModuleType | None:
         return None
 
 
-def _day(at: datetime, now: datetime) -> str:
+def _day(at: datetime, now: datetime, tz: Any = None) -> str:
+    if tz is not None:
+        at, now = at.astimezone(tz), now.astimezone(tz)
     if at.date() == now.date():
         return "today"
     if (now.date() - at.date()).days == 1:
@@ -49,23 +43,35 @@ def _day(at: datetime, now: datetime) -> str:
     return f"{at:%A %-d %B}" if abs((at.date() - now.date()).days) < 180 else f"{at:%-d %B %Y}"
 
 
+RISK_TIERS = ("urgent", "emergency")
+WORRY_MODULE = "solving-problems"        # holds the worry-time exercise
+ACTIVITY_MODULE = "doing-what-matters"   # holds the activity schedule
+
+
+def _zone(session: Session, user: User) -> Any:
+    reminders = _service("reminders")
+    return reminders.zone_of(session, user.id) if reminders is not None else None
+
+
 def patient_home(session: Session, user: User) -> dict[str, Any]:
     now = clock.now()
+    tz = _zone(session, user)
     ctx: dict[str, Any] = {"display_name": accounts.display_name_of(session, user), "now": now}
-    steps: list[NextStep] = []
+    facts: dict[str, Any] = {"now": now, "enrolled_at": user.enrolled_at, "diary_available": False}
+    active: list[datetime] = []
 
     assessments = _service("assessments")
     if assessments is not None:
         latest = assessments.latest(session, user.id, "phq9")
         due = assessments.next_due(session, user)
         ctx["checkin"] = {
-            "latest": latest, "latest_day": _day(latest.taken_at, now) if latest else None,
+            "latest": latest, "latest_day": _day(latest.taken_at, now, tz) if latest else None,
             "band": BAND_WORDS.get(latest.severity or "") if latest else None,
-            "due_at": due, "due_day": _day(due, now), "is_due": due <= now}
-        if due <= now:
-            steps.append(NextStep(
-                "Your weekly check-in", "Nine short questions about how you have been feeling. "
-                "It takes about two minutes.", "/checkins/phq9?next=/", "Do my check-in"))
+            "due_at": due, "due_day": _day(due, now, tz), "is_due": due <= now}
+        gad7 = assessments.latest(session, user.id, "gad7")
+        facts.update(checkin_due=due <= now, phq9=latest.total if latest else None,
+                     gad7=gad7.total if gad7 else None)
+        active += [a.taken_at for a in (latest, gad7) if a is not None]
 
     programme = _service("programme")
     if programme is not None:
@@ -75,23 +81,44 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         ctx["current_href"] = current.resume_href if current else None
         ctx["next_opens"] = summary.next_locked.opens_text(now) if summary.next_locked else None
         if current is not None:
-            if current.status == "in_progress":
-                steps.append(NextStep(f"Carry on with module {current.number}", current.title,
-                                      ctx["current_href"], "Carry on where I left off"))
-            else:
-                steps.append(NextStep(f"Start module {current.number}", current.title,
-                                      ctx["current_href"], f"Start module {current.number}"))
+            facts["module"] = next_step.Module(current.number, current.title, ctx["current_href"],
+                                               current.status == "in_progress")
+        open_slugs = {m.slug for m in programme.module_statuses(session, user) if m.status != "locked"}
+        facts["worry_time_open"] = WORRY_MODULE in open_slugs
+        facts["activity_task_open"] = ACTIVITY_MODULE in open_slugs
+        last_lesson = programme.last_activity_at(session, user.id)
+        if last_lesson is not None:
+            active.append(last_lesson)
 
     diary = _service("diary")
     if diary is not None:
         last = diary.last_entry_at(session, user.id)
-        ctx["diary"] = {"streak": diary.streak(session, user.id), "last_day": _day(last, now) if last else None}
-        steps.append(NextStep("Your mood diary", "A quick note of how you are feeling today, "
-                              "and what you have been doing.", "/diary", "Write in my diary"))
+        ctx["diary"] = {"streak": diary.streak(session, user.id), "last_day": _day(last, now, tz) if last else None}
+        week = diary.list_for(session, user.id, since=now - timedelta(days=7))
+        facts.update(diary_available=True, moods_7d=tuple(e.mood for e in week),
+                     activities_7d=sum(1 for e in week if e.activities))
+        if last is not None:
+            active.append(last)
 
     alerts = _service("alerts")
     if alerts is not None and hasattr(alerts, "patient_alert_status"):
         ctx["alerts"] = alerts.patient_alert_status(session, user.id)
+        facts["risk_alert_unacknowledged"] = any(
+            a.state == "told" and a.tier in RISK_TIERS for a in ctx["alerts"])
 
-    ctx["next_step"] = steps[0] if steps else None
+    facts["care_team_message"] = _care_team_message(session, user)
+    facts["last_active_at"] = max(active) if active else None
+    ctx["next_step"] = next_step.choose(next_step.Facts(**facts))
     return ctx
+
+
+def _care_team_message(session: Session, user: User) -> next_step.CareTeamMessage | None:
+    """The latest message from the care team (issue 15's app.messages.service, when installed)."""
+    messages = _service("messages")
+    latest = getattr(messages, "latest_from_care_team", None) if messages is not None else None
+    if latest is None:
+        return None
+    m = latest(session, user.id)
+    if m is None:
+        return None
+    return next_step.CareTeamMessage(sent_at=getattr(m, "sent_at"), read=getattr(m, "read_at", None) is not None)

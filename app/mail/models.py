@@ -29,7 +29,7 @@ class OutboxMessage(UUIDPk, Base):
     body_plain: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     ref_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # e.g. the alert it is about
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sent|failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sent|failed|bounced|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,10 +13,11 @@ import smtplib
 import ssl
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -92,10 +93,48 @@ class Outgoing:
     subject: str
     body: str
     message_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+    push: list[Any] = field(default_factory=list)   # app.reminders.push targets, tried first
+
+
+def list_headers(msg: OutboxMessage) -> dict[str, str]:
+    """One-click unsubscribe (RFC 8058) on every reminder to a user; never on anything else
+    (alerts and other safety mail cannot be switched off)."""
+    if msg.user_id is None or not msg.kind.startswith("reminder_"):
+        return {}
+    from app.reminders import service as reminders
+    pref = reminders.KIND_PREF.get(msg.kind, "all")
+    return {"List-Unsubscribe": f"<{reminders.unsubscribe_url(msg.user_id, pref, one_click=True)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def build(session: Session, msg: OutboxMessage) -> Outgoing:
-    return Outgoing(msg.id, recipient(session, msg), msg.subject, body(session, msg), msg.message_id)
+    push: list[Any] = []
+    if msg.user_id is not None and msg.kind.startswith("reminder_"):
+        from app.reminders import push as webpush
+        push = webpush.targets(session, msg.user_id)
+    return Outgoing(msg.id, recipient(session, msg), msg.subject, body(session, msg), msg.message_id,
+                    list_headers(msg), push)
+
+
+#: Recorded in `last_error` of a sent message that went by web push rather than e-mail
+#: (the outbox keeps one row per reminder, whichever way it went).
+PUSHED_NOTE = "delivered by web push"
+
+
+def _try_push(open_session, out: Outgoing) -> bool:  # type: ignore[no-untyped-def]
+    """Push to each subscription (outside any transaction); True if at least one accepted it.
+    A subscription that is gone (404/410) is removed, so the next reminder goes by e-mail."""
+    from app.reminders import push as webpush
+    results = [(t.id, webpush.send_one(t)) for t in out.push]
+    with open_session() as s:
+        for sub_id, result in results:
+            if result == "gone":
+                webpush.remove(s, sub_id)
+            elif result == "ok":
+                webpush.mark_ok(s, sub_id)
+        s.commit()
+    return any(r == "ok" for _, r in results)
 
 
 def smtp_send(settings: Settings, out: Outgoing) -> None:
@@ -105,6 +144,8 @@ def smtp_send(settings: Settings, out: Outgoing) -> None:
     em["From"], em["To"], em["Subject"], em["Message-ID"] = settings.mail_from, out.to, out.subject, out.message_id
     em["Date"] = format_datetime(clock.now())
     em["Auto-Submitted"] = "auto-generated"
+    for name, value in out.headers.items():
+        em[name] = value
     em.set_content(out.body)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if settings.smtp_starttls:
@@ -133,6 +174,19 @@ def mark_failed_attempt(session: Session, msg_id: uuid.UUID, error: str) -> None
     else:
         wait = min(BACKOFF_BASE_SECONDS * 2 ** (msg.attempts - 1), BACKOFF_MAX_SECONDS)
         msg.next_attempt_at = clock.now() + timedelta(seconds=wait)
+
+
+def mark_bounced(session: Session, msg_id: uuid.UUID, error: str) -> None:
+    """The mail server refused the address for good (5xx): no retry, shown as bounced."""
+    msg = session.get(OutboxMessage, msg_id)
+    if msg is not None:
+        msg.attempts += 1
+        msg.status, msg.last_error, msg.claimed_until = "bounced", error[:300], None
+
+
+def _permanent(e: Exception) -> bool:
+    return (isinstance(e, smtplib.SMTPRecipientsRefused) and bool(e.recipients)
+            and all(code >= 500 for code, _ in e.recipients.values()))
 
 
 def release(session: Session, msg_id: uuid.UUID) -> None:
@@ -174,11 +228,18 @@ def deliver_due(open_session, settings: Settings | None = None, send=smtp_send, 
                     release(s, rest.id)
                 s.commit()
             break
+        if out.push and _try_push(open_session, out):
+            with open_session() as s:
+                mark_sent(s, out.id)
+                s.get(OutboxMessage, out.id).last_error = PUSHED_NOTE
+                s.commit()
+            sent += 1
+            continue
         try:
             send(settings, out)
         except Exception as e:  # noqa: BLE001 - any failure is retried later
             with open_session() as s:
-                mark_failed_attempt(s, out.id, f"{type(e).__name__}: {e}")
+                (mark_bounced if _permanent(e) else mark_failed_attempt)(s, out.id, f"{type(e).__name__}: {e}")
                 s.commit()
             failed += 1
         else:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -273,6 +273,7 @@ class ScheduleResult:
     alerts: int = 0
     reminders: int = 0
     errors: int = 0
+    wake: dict[uuid.UUID, datetime] = field(default_factory=dict)  # next reminder per patient
 
     def __str__(self) -> str:
         return (f"escalated {self.escalated} overdue alerts; checked {self.checked} patients; "
@@ -314,11 +315,21 @@ REMINDER_TEXT = {
                     "Hello,\n\nYour weekly check-in is ready. It takes about five minutes:\n{base}/checkins\n"),
     "module_opened": ("A new module is ready",
                       "Hello,\n\nThe next module of your programme is ready for you:\n{base}/modules\n"),
+    "diary": ("A moment for your diary",
+              "Hello,\n\nIf you have a minute today, a few words in your mood diary can help:\n{base}/diary\n"),
+    "reengage": ("We are here when you are ready",
+                 "Hello,\n\nIt has been a little while. There is no catching up to do: you can pick up "
+                 "where you left off whenever it suits you.\n{base}/\n"),
 }
+REMINDER_TEXT["weekly_summary"] = (
+    "Your week in Steady Steps",
+    "Hello,\n\nThis week: {diary} and {modules}.\nEvery step counts, however small.\n{base}/progress\n")
+REMINDER_PREF = {"checkin_due": "checkin", "module_opened": "module_open", "diary": "diary", "reengage": "reengage",
+                 "weekly_summary": "weekly_summary"}
 
 
 def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
-                  now: datetime) -> Reminder | None:
+                  now: datetime, fields: dict[str, str] | None = None) -> Reminder | None:
     """E-mail the patient a reminder of this kind and key, once. None if already sent."""
     from app.config import get_settings
     from app.mail import service as mail
@@ -327,8 +338,11 @@ def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
         return None
     base = get_settings().base_url.rstrip("/")
     subject, body = REMINDER_TEXT[kind]
-    body = body.format(base=base) + (f"\nIf you need help now: {base}/help\n"
-                                     "\nYou get these e-mails because you take part in this programme.\n")
+    unsub = _optional("app.reminders.service",
+                      lambda m: m.unsubscribe_url(patient_id, REMINDER_PREF.get(kind, "all")))
+    body = body.format(base=base, **(fields or {})) + (f"\nIf you need help now: {base}/help\n"
+                                     "\nYou get these e-mails because you take part in this programme."
+                                     + (f" To stop them: {unsub}\n" if unsub else "\n"))
     msg = mail.enqueue(session, kind=f"reminder_{kind}", subject=subject, body=body, user_id=patient_id)
     r = Reminder(patient_id=patient_id, kind=kind, key=key, outbox_id=msg.id, created_at=now)
     session.add(r)
@@ -371,17 +385,27 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
         return []
     raised: list[Flag] = []
 
-    # Weekly check-in: the patient is reminded when it is due; the routine alert follows
-    # (missed_checkin, 3 days later) only after that reminder went out in an earlier run.
+    # Reminders at the patient's chosen time in their time zone, never in quiet hours
+    # (app.reminders.jobs); the routine missed_checkin alert follows 3 days after the due date,
+    # after the reminder went out in an earlier run (or at once if they switched it off).
+    reminders = _optional("app.reminders.service", lambda m: m)
+    prefs = reminders.prefs_of(session, pid) if reminders is not None else None
     last_phq9 = _latest_phq9_at(session, pid)
     due = rules.checkin_due_at(enrolled, last_phq9, config)
     key = due.isoformat()
     remind_at = due + (BASELINE_REMINDER_DELAY if last_phq9 is None or last_phq9 < enrolled else timedelta(0))
-    if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
-        result.reminders += 1
+    planned: list[Any] = []
+    if prefs is None:
+        if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
+            result.reminders += 1
+    else:
+        from app.reminders import jobs
+        d = jobs.checkin(prefs, remind_at)
+        planned.append(d and jobs.Due(d.kind, key, d.at))
     flag = rules.missed_checkin(enrolled, last_phq9, now, config)
     reminded_at = _reminder_at(session, pid, "checkin_due", key)
-    if (flag is not None and reminded_at is not None and reminded_at < now
+    reminder_first = prefs is None or prefs.wants("checkin")
+    if (flag is not None and (not reminder_first or (reminded_at is not None and reminded_at < now))
             and not _alert_since(session, pid, rules.MISSED_CHECKIN, due)):
         raised.append(flag)
 
@@ -398,11 +422,48 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
         opened = getattr(m, "available_at", None)
         if (getattr(m, "status", None) == "available" and opened is not None and opened <= now
                 and opened > enrolled + timedelta(hours=1) and now - opened <= MODULE_REMINDER_WINDOW):
-            if send_reminder(session, pid, "module_opened", str(m.slug), now):
+            if prefs is None:
+                if send_reminder(session, pid, "module_opened", str(m.slug), now):
+                    result.reminders += 1
+            else:
+                planned.append(jobs.module_opened(prefs, str(m.slug), opened))
+    if prefs is not None:
+        last_entry = _optional("app.diary.service", lambda m: m.last_entry_at(session, pid))
+        planned.append(jobs.diary(prefs, now, last_entry))
+        send, wake = jobs.split(prefs, planned, now)
+        # The kind note after 7 days away only when nothing else reached them lately.
+        last_any = session.scalar(select(Reminder.created_at).where(Reminder.patient_id == pid)
+                                  .order_by(Reminder.created_at.desc()).limit(1))
+        if not send and (last_any is None or now - last_any >= jobs.REENGAGE_QUIET_AFTER_OTHERS):
+            more, later = jobs.split(prefs, [jobs.reengage(prefs, since)], now)
+            send += more
+            wake = later if wake is None else (min(wake, later) if later is not None else wake)
+        summary = jobs.weekly_summary(prefs, now)
+        more, later = jobs.split(prefs, [summary], now)
+        send += more
+        wake = later if wake is None else (min(wake, later) if later is not None else wake)
+        for d in send:
+            fields = _week_in_numbers(session, patient, now) if d.kind == "weekly_summary" else None
+            if send_reminder(session, pid, d.kind, d.key, now, fields):
                 result.reminders += 1
+        if wake is not None:
+            result.wake[pid] = wake
     result.alerts += len(raised)
     session.flush()
     return raised
+
+
+def _week_in_numbers(session: Session, patient: Any, now: datetime) -> dict[str, str]:
+    """What the weekly summary says: how many diary entries and modules finished in 7 days.
+    Counts only: never a score, a mood or anything the patient wrote."""
+    since = now - timedelta(days=7)
+    entries = _optional("app.diary.service", lambda m: len(m.list_for(session, patient.id, since=since))) or 0
+    finished = [s for s in (_optional("app.programme.service", lambda m: m.module_statuses(session, patient)) or [])
+                if getattr(s, "completed_at", None) is not None and s.completed_at >= since]
+    diary = f"{entries} diary entr{'y' if entries == 1 else 'ies'}"
+    modules = (f"module {finished[0].number} finished" if len(finished) == 1
+               else f"{len(finished)} modules finished" if finished else "no modules finished, which is fine")
+    return {"diary": diary, "modules": modules}
 
 
 def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Session] | None = None,
@@ -447,7 +508,9 @@ def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Sess
                     if patient is not None and patient.is_active:
                         check_patient_time_rules(s, patient, now, config=config, result=result)
                     state = lock_patient(s, pid)
-                    state.next_check_at, state.last_checked_at = now + recheck, now
+                    wake = result.wake.pop(pid, None)  # a reminder due before the next recheck
+                    state.next_check_at = min(now + recheck, wake) if wake is not None else now + recheck
+                    state.last_checked_at = now
                     s.commit()
                     result.checked += 1
                 except Exception:  # noqa: BLE001 - one patient's problem must not stop the others

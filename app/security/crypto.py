@@ -121,9 +121,10 @@ class KeyRing:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
+        data = _keep_optional_entries(path, self.to_dict())
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            json.dump(self.to_dict(), f, indent=2)
+            json.dump(data, f, indent=2)
         os.replace(tmp, path)
 
     @classmethod
@@ -142,6 +143,16 @@ class KeyRing:
     def blind_index(self, value: str) -> str:
         """Keyed hash for equality lookup (e.g. e-mail at login) without storing plaintext."""
         return hmac.new(self.index_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _keep_optional_entries(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """Rewriting the key ring (rotate-keys) keeps the optional entries other parts own in the
+    same file: "vapid" (web-push keys, app.reminders.push)."""
+    try:
+        old = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return data
+    return {**data, **{k: old[k] for k in ("vapid",) if isinstance(old, dict) and k in old}}
 
 
 _keyring: KeyRing | None = None

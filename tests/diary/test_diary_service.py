@@ -36,21 +36,47 @@ def add(session, patient, mood: int, at: datetime, **kw):  # type: ignore[no-unt
     return v
 
 
-def test_streak_counts_consecutive_days_ending_today_or_yesterday(session, patient, at_now):
+def test_streak_counts_days_and_forgives_one_missed_day(session, patient, at_now):
     assert service.streak(session, patient.id) == 0
     add(session, patient, 5, NOW - timedelta(days=3))
-    assert service.streak(session, patient.id) == 0          # last entry three days ago
+    assert service.streak(session, patient.id) == 0          # yesterday and the day before missed
     add(session, patient, 5, NOW - timedelta(days=1))
-    assert service.streak(session, patient.id) == 1          # yesterday counts
+    assert service.streak(session, patient.id) == 2          # one missed day (day -2) is forgiven
     add(session, patient, 5, NOW - timedelta(days=2, hours=5))
     add(session, patient, 6, NOW - timedelta(days=2, hours=1))  # two on one day count once
     assert service.streak(session, patient.id) == 3
     add(session, patient, 5, NOW - timedelta(hours=1))
     assert service.streak(session, patient.id) == 4
-    add(session, patient, 5, NOW - timedelta(days=5))         # before the gap: not counted
+    add(session, patient, 5, NOW - timedelta(days=6))         # after two missed days: not counted
     assert service.streak(session, patient.id) == 4
-    at_now(NOW + timedelta(days=2))
+    add(session, patient, 5, NOW - timedelta(days=5))         # one missed day (day -4): forgiven
+    assert service.streak(session, patient.id) == 6
+    at_now(NOW + timedelta(days=2))                          # yesterday missed: still going
+    assert service.streak(session, patient.id) == 6
+    at_now(NOW + timedelta(days=3))                          # two days missed: over
     assert service.streak(session, patient.id) == 0
+
+
+def test_diary_days_are_the_patients_own_days_across_a_summer_time_change(session, patient, at_now):
+    """New York changes to summer time on 8 March 2026. An entry at 03:30 UTC on the 9th is
+    the evening of the 8th there; the week view and the streak follow that."""
+    from app.reminders import service as reminders
+    from app.reminders.schemas import RemindersIn
+    reminders.update_prefs(session, patient.id, RemindersIn(time_zone="America/New_York"))
+    session.commit()
+    at_now(datetime(2026, 3, 9, 16, 0, tzinfo=UTC))          # Monday 9 March, 12:00 EDT
+    add(session, patient, 5, datetime(2026, 3, 9, 3, 30, tzinfo=UTC))   # Sunday 8th, 23:30 EDT
+    add(session, patient, 5, datetime(2026, 3, 7, 4, 30, tzinfo=UTC))   # Friday 6th, 23:30 EST
+    add(session, patient, 5, datetime(2026, 3, 2, 4, 59, tzinfo=UTC))   # Sunday 1st, 23:59 EST
+    w = service.week(session, patient.id, date(2026, 3, 2))
+    assert [len(d.entries) for d in w.days] == [0, 0, 0, 0, 1, 0, 1]    # Fri 6th and Sun 8th
+    w = service.week(session, patient.id, date(2026, 2, 23))
+    assert [len(d.entries) for d in w.days] == [0, 0, 0, 0, 0, 0, 1]    # Sun 1st, previous week
+    assert service.streak(session, patient.id) == 2          # 6th and 8th (7th forgiven), today not missed
+    reminders.update_prefs(session, patient.id, RemindersIn(time_zone="UTC"))
+    session.commit()
+    w = service.week(session, patient.id, date(2026, 3, 2))
+    assert [len(d.entries) for d in w.days] == [1, 0, 0, 0, 0, 1, 0]    # in UTC: Mon 2nd, Sat 7th
 
 
 @pytest.mark.parametrize("days", [61, 62, 63, 100])

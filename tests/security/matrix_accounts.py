@@ -48,4 +48,5 @@ ENTRIES = {
         "username": c.patient_a.email, "password": PASSWORD}),
     ("POST", "/api/v1/auth/logout"): Entry(Access.SIGNED_IN),
     ("GET", "/api/v1/me"): Entry(Access.SIGNED_IN),
+    ("PATCH", "/api/v1/me"): Entry(Access.SIGNED_IN, body=lambda c: {"time_zone": "Europe/London"}),
 }
