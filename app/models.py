@@ -8,6 +8,7 @@ MODEL_MODULES = [
     "app.accounts.models", "app.security.crypto", "app.audit.models",
     "app.diary.models", "app.assessments.models", "app.programme.models", "app.homework.models",
     "app.mail.models", "app.monitoring.models", "app.alerts.models", "app.safety.models",
+    "app.privacy.models",
 ]
 
 for _name in MODEL_MODULES:

@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.accounts import service
 from app.accounts.dependencies import CurrentUser, current_auth_session
 from app.accounts.models import AuthSession, Role
-from app.accounts.schemas import MeOut, RegisterIn, TokenOut, UserOut
+from app.accounts.schemas import MeIn, MeOut, RegisterIn, TokenOut, UserOut
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
@@ -55,3 +55,14 @@ def logout(user: CurrentUser, session: SessionDep,
 def me(user: CurrentUser, session: SessionDep) -> MeOut:
     return MeOut(id=user.id, email=service.email_of(session, user), role=user.role.value,
                  display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at)
+
+
+@router.patch("/me", response_model=MeOut)
+def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
+    """Change `display_name` (empty or null clears it). The e-mail address changes through
+    `POST /api/v1/me/email` (confirmed by a link to the new address)."""
+    from app.privacy import service as privacy
+
+    if "display_name" in body.model_fields_set:
+        privacy.set_display_name(session, user, body.display_name)
+    return me(user, session)

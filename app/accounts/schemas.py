@@ -34,6 +34,19 @@ class MeOut(UserOut):
     enrolled_at: datetime | None
 
 
+class MeIn(BaseModel):
+    """PATCH /api/v1/me: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(None, max_length=80)
+
+    @field_validator("display_name")
+    @classmethod
+    def _strip(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
