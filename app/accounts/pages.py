@@ -78,7 +78,9 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
         return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": "That email and password do not match an account."}}, status_code=400)
     target = _safe_next(next)
-    return start_browser_session(session, request, user, target if target != "/" else home_for(user))
+    from app.privacy.pages import consent_redirect  # a changed notice is accepted again first
+    target = consent_redirect(session, user, target if target != "/" else home_for(user))
+    return start_browser_session(session, request, user, target)
 
 
 @router.post("/logout")
@@ -143,9 +145,11 @@ def device_label(user_agent: str | None, kind: str) -> str:
 
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
-                  notice: str | None = None, status_code: int = 200) -> Response:
+                  notice: str | None = None, status_code: int = 200, extra: dict | None = None) -> Response:
+    from app.privacy.pages import account_context  # name, e-mail, consent, your data, erasure
+
     rows = sessions.active_for(session, user.id)
-    return render(request, "auth/account.html", {
+    return render(request, "auth/account.html", {**account_context(session, user), **(extra or {}),
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
         "current_id": request.state.auth_session.id, "errors": errors, "notice": notice}, status_code=status_code)
@@ -246,4 +250,5 @@ def reset_password(request: Request, session: SessionDep, user: PageUserOptional
 
 @router.get("/privacy")
 def privacy(request: Request, user: PageUserOptional) -> Response:
-    return render(request, "public/privacy.html", {"version": service.CONSENT_VERSION})
+    from app.privacy.pages import privacy_context  # controller, basis, retention: from settings
+    return render(request, "public/privacy.html", privacy_context())

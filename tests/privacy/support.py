@@ -35,5 +35,5 @@ def fill(session, patient: Person, *, weeks: int = 2) -> None:  # type: ignore[n
         homework.create(session, patient.user, TASK, HOMEWORK)
         programme.save_quiz(session, patient.user, M1, [0, 2])
         programme.complete(session, patient.user, M1)
-        safety.save(session, patient.user, {"warning_signs": "Not sleeping", "reasons_to_live": "My sister"})
+        safety.save(session, patient.user, {"warning_signs": "Not sleeping", "reasons": "My sister"})
         session.commit()
