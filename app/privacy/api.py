@@ -13,7 +13,7 @@ from app.accounts import service as accounts
 from app.accounts.dependencies import CurrentClinician, CurrentPatient, CurrentUser
 from app.accounts.models import Role
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.privacy import erasure, export, service
 from app.privacy.schemas import AcceptedOut, ConsentEventOut, ConsentOut, EmailChangeIn, PasswordIn
 
@@ -56,8 +56,11 @@ def accept_consent(user: CurrentUser, session: SessionDep) -> ConsentOut:
 
 
 @router.post("/me/consent/withdraw", status_code=202, response_model=AcceptedOut)
-def withdraw_consent(user: CurrentUser, session: SessionDep) -> AcceptedOut:
-    """Withdraw consent: every session (this one too) is signed out; the next sign-in asks again."""
+def withdraw_consent(body: PasswordIn, user: CurrentUser, session: SessionDep) -> AcceptedOut:
+    """Withdraw consent (password required): every session, this one too, is signed out; the
+    next sign-in asks again. What is stored stays (erasure is `POST /me/erasure`)."""
+    if not service.check_password(session, user, body.password):
+        raise InvalidInput("Your password is not right. Nothing has changed.", field="password")
     service.withdraw(session, user)
     return AcceptedOut(status="withdrawn", message="Consent withdrawn; you have been signed out everywhere.")
 

@@ -9,8 +9,34 @@ from app.cli import _boot, _session, command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--patient", required=True, help="the patient's e-mail address")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--patient", help="the patient's e-mail address")
+    which.add_argument("--replay", action="store_true",
+                       help="after restoring a backup: erase again everyone the audit log says was erased")
     p.add_argument("--yes", action="store_true", help="do not ask to type the address again")
+
+
+def _replay() -> int:
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.audit.models import AuditEvent
+    from app.privacy import erasure
+
+    n = 0
+    with _session() as s:
+        ids = set(s.scalars(select(AuditEvent.patient_id).where(AuditEvent.action == "patient.erase")))
+        for user in s.scalars(select(User).where(User.id.in_(ids))).all():
+            erasure.erase_patient(s, user, actor=None)
+            n += 1
+        left = [pid for pid in ids if list(erasure.references(s, pid))]
+        if left:
+            s.rollback()
+            print(f"not erased: rows still refer to {len(left)} erased patients", file=sys.stderr)
+            return 1
+        s.commit()
+    print(f"{len(ids)} erasures in the audit log; {n} patients were back (from a backup) and are erased again")
+    return 0
 
 
 @command("erase", "erase a patient: destroy their data key and remove every row about them", _args)
@@ -21,6 +47,8 @@ def cmd_erase(ns: argparse.Namespace) -> int:
     from app.privacy import erasure
 
     _boot()
+    if ns.replay:
+        return _replay()
     with _session() as s:
         patient = accounts.find_by_email(s, ns.patient)
         if patient is None or patient.role != Role.patient:

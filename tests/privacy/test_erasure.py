@@ -161,3 +161,22 @@ def test_erase_unknown_patient_fails(database_url, keys_file, session):  # type:
         done = subprocess.run([ICBT, "erase", "--patient", email, "--yes"],
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 1 and "no patient" in done.stderr
+
+
+def test_replay_after_restoring_a_backup(database_url, keys_file, session):  # type: ignore[no-untyped-def]
+    """A restored backup brings back a patient the audit log (newer than the backup) says was
+    erased; `icbt erase --replay` erases them again and leaves everyone else."""
+    from app.accounts import service as accounts
+
+    p, other = make_user(session), make_user(session)
+    audit.record(session, action="patient.erase", actor_id=None, actor_role="operator", patient_id=p.id,
+                 record_type="user", record_id=p.id)
+    session.commit()
+    env = {**os.environ, "ICBT_DATABASE_URL": database_url, "ICBT_KEYS_FILE": str(keys_file), "ICBT_ENV": "test"}
+    done = subprocess.run([ICBT, "erase", "--replay"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "1 patients were back" in done.stdout
+    session.rollback()
+    assert accounts.find_by_email(session, p.email) is None
+    assert accounts.find_by_email(session, other.email) is not None
+    assert audit.verify(session).ok
