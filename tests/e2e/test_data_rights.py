@@ -62,5 +62,6 @@ def test_account_and_summary(page, demo, shots, viewport):  # type: ignore[no-un
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert_accessible(page)
     shots(page, "summary")
+    page.screenshot(path=str(shots.dir / "summary-top.png"))  # the first screen, as a person sees it
     page.emulate_media(media="print")
     shots(page, "summary-print")
