@@ -33,6 +33,9 @@ from app.security import crypto
 from app.security.crypto import EncryptedBytes
 
 NOT_EXPORTED_TABLES = frozenset({"data_keys", "login_throttle"}) | KEPT_TABLES
+#: Tables never shown to the patient (api.md: clinicians' notes). A table can also opt out with
+#: `__table_args__ = {"info": {"patient_export": False}}`.
+NOT_FOR_PATIENT_TABLES = frozenset({"clinician_notes", "patient_notes", "notes"})
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "csrf_token", "wrapped", "kek_id", "email_hash"})
 FORMAT_VERSION = 1
 
@@ -67,7 +70,8 @@ def _rows(session: Session, patient: User) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for mapper in sorted(Base.registry.mappers, key=lambda m: m.local_table.name):
         table = mapper.local_table
-        if table.name in NOT_EXPORTED_TABLES or table.name not in conds:
+        if (table.name in NOT_EXPORTED_TABLES | NOT_FOR_PATIENT_TABLES or table.name not in conds
+                or table.info.get("patient_export") is False):
             continue
         rows = session.scalars(select(mapper.class_).where(or_(*conds[table.name]))).all()
         items = []

@@ -17,7 +17,7 @@ DESKTOP = {"width": 1280, "height": 800}
 def demo(tmp_path_factory):  # type: ignore[no-untyped-def]
     server = make_live_server(tmp_path_factory.mktemp("rights"))
     server.cli("migrate")
-    out = server.cli("seed-demo", "--patients", "12", "--weeks", "10", "--quiet")
+    out = server.cli("seed-demo", "--patients", "8", "--weeks", "8", "--quiet")
     server.start()
     password = re.search(r"password\s+(\S+)", out).group(1)
     admin = re.search(r"admin\s+(\S+)", out).group(1)
