@@ -189,7 +189,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     # Domain commands register themselves on import.
-    for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli", "app.reminders.cli"):
+    for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli", "app.reminders.cli", "app.privacy.cli"):
         try:
             __import__(mod)
         except ModuleNotFoundError as e:
@@ -216,4 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m app.cli`: run the imported module's main, so that the domain commands (which
+    # register on `app.cli`, not on `__main__`) are found.
+    from app.cli import main as _main
+    sys.exit(_main())

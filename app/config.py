@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     # so that a login flood always leaves a core for everything else.
     machine_hash_slots: int | None = Field(None, ge=1)
     hash_slot_dir: Path | None = None  # default: <temp dir>/icbt-hash-slots-<uid>
+    # Data rights (issue 17): who the data controller is, for the privacy page; the versions of
+    # the privacy notice and terms in force (change one and everyone is asked to accept again at
+    # their next sign-in); how long records are kept after the last activity.
+    privacy_version: str = Field("2026-11", min_length=1, max_length=32)
+    terms_version: str = Field("2026-11", min_length=1, max_length=32)
+    controller_name: str = "the clinic that runs this service (set ICBT_CONTROLLER_NAME)"
+    controller_address: str = ""
+    controller_contact: str = ""  # e-mail or phone for privacy questions
+    dpo_contact: str = ""         # data protection officer, if the clinic has one
+    retention_years: int = Field(8, ge=1, le=100)  # NHS adult health records: 8 years
+    complaints_authority: str = "the Information Commissioner's Office (ico.org.uk, 0303 123 1113)"
     # Background worker (outbox delivery, scheduled rules); off in tests
     run_worker: bool = True
     worker_interval_seconds: float = Field(5.0, gt=0)

@@ -27,6 +27,7 @@ log = logging.getLogger("icbt")
 
 # Each domain contributes `api.router` (JSON, under /api/v1) and/or `pages.router` (HTML).
 DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme", "homework",
+           "privacy", "outcomes",
            "monitoring", "alerts", "safety", "clinician", "admin", "contact", "messages", "guided",
            "reminders"]
 

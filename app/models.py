@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "app.contact.models",
     "app.messages.models", "app.guided.models",
     "app.reminders.models",
+    "app.privacy.models",
 ]
 
 for _name in MODEL_MODULES:

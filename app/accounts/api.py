@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.accounts import service
 from app.accounts.dependencies import CurrentUser, current_auth_session
 from app.accounts.models import AuthSession, Role, User
-from app.accounts.schemas import MeOut, MePatch, RegisterIn, TokenOut, UserOut
+from app.accounts.schemas import MeIn, MeOut, RegisterIn, TokenOut, UserOut
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
@@ -64,8 +64,15 @@ def _zone_name(session: SessionDep, user: User) -> str:
 
 
 @router.patch("/me", response_model=MeOut)
-def patch_me(body: MePatch, user: CurrentUser, session: SessionDep) -> MeOut:
-    if body.time_zone is not None:  # 422 naming time_zone for a name that is not IANA
+def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
+    """Change `display_name` (empty or null clears it) and `time_zone` (an IANA name; 422 naming
+    it otherwise). The e-mail address changes through `POST /api/v1/me/email` (confirmed by a
+    link to the new address)."""
+    from app.privacy import service as privacy
+
+    if "display_name" in body.model_fields_set:
+        privacy.set_display_name(session, user, body.display_name)
+    if body.time_zone is not None:
         from app.reminders import service as reminders
         reminders.set_time_zone(session, user.id, body.time_zone)
     return me(user, session)

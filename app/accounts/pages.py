@@ -89,6 +89,9 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
         source = not_safe if not_safe in ("checkin", "diary") else "checkin"
         monitoring.report_not_safe(session, user, source)
         target = f"/not-safe?told=1&source={source}"
+    else:
+        from app.privacy.pages import consent_redirect  # a changed notice is accepted again first
+        target = consent_redirect(session, user, target if target != "/" else home_for(user))
     return start_browser_session(session, request, user, target if target != "/" else home_for(user))
 
 
@@ -167,11 +170,13 @@ def device_label(user_agent: str | None, kind: str) -> str:
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
                   notice: str | None = None, status_code: int = 200, extra: dict | None = None) -> Response:
+    from app.privacy.pages import account_context  # name, e-mail, consent, your data, erasure
+
     rows = sessions.active_for(session, user.id)
-    if extra is None and user.role == Role.patient:  # the reminders section (app.reminders)
-        from app.reminders.pages import account_context
-        extra = account_context(session, user.id)
-    return render(request, "auth/account.html", {
+    if user.role == Role.patient:  # the reminders section (app.reminders), unless the caller sent it
+        from app.reminders.pages import account_context as reminders_context
+        extra = {**reminders_context(session, user.id), **(extra or {})}
+    return render(request, "auth/account.html", {**account_context(session, user),
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
         "current_id": request.state.auth_session.id, "errors": errors, "notice": notice,
@@ -281,4 +286,5 @@ def reset_password(request: Request, session: SessionDep, user: PageUserOptional
 
 @router.get("/privacy")
 def privacy(request: Request, user: PageUserOptional) -> Response:
-    return render(request, "public/privacy.html", {"version": service.CONSENT_VERSION})
+    from app.privacy.pages import privacy_context  # controller, basis, retention: from settings
+    return render(request, "public/privacy.html", privacy_context())

@@ -148,7 +148,8 @@ def complete(session: Session, token: str, password: str, confirm: str, *, conse
     user.password_hash = hashed
     user.password_changed_at = now
     if needs_consent(user):
-        user.consent_version, user.consent_at = service.CONSENT_VERSION, now
+        from app.privacy import service as privacy
+        privacy.record_acceptance(session, user)
     sessions.revoke_all(session, user.id)
     service.clear_backoff(session, service.email_of(session, user))
     audit.record(session, action="password.reset" if row.purpose == "reset" else "account.activate",

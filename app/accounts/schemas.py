@@ -35,10 +35,18 @@ class MeOut(UserOut):
     time_zone: str | None = None  # IANA name (app.reminders); times and diary days follow it
 
 
-class MePatch(BaseModel):
+class MeIn(BaseModel):
+    """PATCH /api/v1/me: only the fields sent change."""
+
     model_config = ConfigDict(extra="forbid")
 
+    display_name: str | None = Field(None, max_length=80)
     time_zone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/London")
+
+    @field_validator("display_name")
+    @classmethod
+    def _strip(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
 
 
 class TokenOut(BaseModel):

@@ -72,6 +72,9 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
     audit.record(session, action="account.create", actor_id=actor.id if actor else user.id,
                  actor_role=(actor.role if actor else role).value,
                  patient_id=user.id if role == Role.patient else None, record_type="user", record_id=user.id)
+    if consent:
+        from app.privacy import service as privacy  # the consent history (which versions, when)
+        privacy.record_acceptance(session, user)
     return user
 
 

@@ -230,3 +230,70 @@ def summarise_change(phq_history: Sequence[int], gad_history: Sequence[int]) -> 
             None if pl is None or pb is None else clinically_important_improvement(pb, pl)
         ),
     )
+
+
+# --------------------------------------------------------------------------------------
+# Episode outcome (clinical-rules.md §5): first and last valid scores of the episode
+# --------------------------------------------------------------------------------------
+
+#: An instrument counts towards an outcome once it has this many valid scores.
+MIN_SCORES_FOR_OUTCOME: Final = 2
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    """One episode's outcome. Booleans are None when not applicable or not enough data.
+
+    label: "reliable_recovery", "recovery", "reliable_improvement",
+    "reliable_deterioration", "no_reliable_change", "not_applicable", "not_enough_data".
+    """
+
+    enough_data: bool
+    at_caseness: bool | None
+    reliable_improvement: bool | None
+    reliable_deterioration: bool | None
+    recovery: bool | None
+    reliable_recovery: bool | None
+    label: str
+
+
+NOT_ENOUGH_DATA: Final = "not_enough_data"
+
+
+def episode_outcome(phq_totals: Sequence[int], gad_totals: Sequence[int]) -> EpisodeOutcome:
+    """Outcome of an episode from its valid totals, oldest first.
+
+    Enough data = at least one instrument used, and every instrument used (one with any
+    score) has at least two scores; otherwise "not enough data", never an exclusion.
+    Caseness at baseline: PHQ-9 >= 10 or GAD-7 >= 8. Recovery is not applicable (None) for
+    an episode not at caseness at baseline. Label precedence: reliable deterioration first
+    (CORC: it outweighs any improvement), then reliable recovery, recovery, reliable
+    improvement, not applicable (no case, no reliable change), no reliable change.
+    """
+    phq = [_check_total("phq9", t, f"PHQ-9 totals[{i}]") for i, t in enumerate(phq_totals)]
+    gad = [_check_total("gad7", t, f"GAD-7 totals[{i}]") for i, t in enumerate(gad_totals)]
+    used = [h for h in (phq, gad) if h]
+    if not used or any(len(h) < MIN_SCORES_FOR_OUTCOME for h in used):
+        return EpisodeOutcome(False, None, None, None, None, None, NOT_ENOUGH_DATA)
+    pb, pl = (phq[0], phq[-1]) if phq else (None, None)
+    gb, gl = (gad[0], gad[-1]) if gad else (None, None)
+    combined = combined_reliable_change(_reliable_change_or_none("phq9", pb, pl),
+                                        _reliable_change_or_none("gad7", gb, gl))
+    improved, deteriorated = combined == IMPROVEMENT, combined == DETERIORATION
+    at_case = bool(_any_at_or_above([(pb, PHQ9_CASENESS), (gb, GAD7_CASENESS)]))
+    rec = recovery(pb, gb, pl, gl)
+    recovered = None if rec == NOT_APPLICABLE else rec == RECOVERED
+    reliably_recovered = None if recovered is None else (recovered and improved)
+    if deteriorated:
+        label = "reliable_deterioration"
+    elif reliably_recovered:
+        label = "reliable_recovery"
+    elif recovered:
+        label = "recovery"
+    elif improved:
+        label = "reliable_improvement"
+    elif not at_case:
+        label = NOT_APPLICABLE
+    else:
+        label = NO_RELIABLE_CHANGE
+    return EpisodeOutcome(True, at_case, improved, deteriorated, recovered, reliably_recovered, label)

@@ -37,9 +37,11 @@ BACKOFF_MAX_SECONDS = 30 * 60
 
 
 def enqueue(session: Session, *, kind: str, subject: str, body: str, user_id: uuid.UUID | None = None,
-            to_address: str | None = None, ref_id: uuid.UUID | None = None) -> OutboxMessage:
+            to_address: str | None = None, ref_id: uuid.UUID | None = None,
+            address: str | None = None) -> OutboxMessage:
     """Queue one e-mail. Give `user_id` for a user (address looked up and encrypted), or
-    `to_address` for a staff address that is not a user."""
+    `to_address` for a staff address that is not a user. With `user_id`, `address` sends to
+    another address of that user (e.g. a new one being confirmed), still sealed under their key."""
     if (user_id is None) == (to_address is None):
         raise ValueError("give exactly one of user_id or to_address")
     now = clock.now()
@@ -52,7 +54,7 @@ def enqueue(session: Session, *, kind: str, subject: str, body: str, user_id: uu
         user = accounts.get_user(session, user_id)
         if user is None:
             raise ValueError("no such user")
-        crypto.seal(session, msg, "to_enc", accounts.email_of(session, user))
+        crypto.seal(session, msg, "to_enc", address or accounts.email_of(session, user))
         crypto.seal(session, msg, "body_enc", body)
     else:
         msg.to_plain, msg.body_plain = to_address, body
