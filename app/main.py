@@ -9,7 +9,7 @@ from importlib import import_module
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -167,6 +167,11 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
     app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")
     _install_docs(app)  # before /static: it mounts /static/swagger
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # browsers ask for it on every page, whatever the <link> says
+        return FileResponse(ROOT / "static" / "favicon.ico", media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

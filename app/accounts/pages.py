@@ -244,9 +244,12 @@ def forgot(request: Request, session: SessionDep, user: PageUserOptional,
     return redirect("/forgot-password?sent=1")
 
 
-def _link_page(request: Request, token: str, user: User, errors: dict[str, str], status_code: int = 200) -> Response:
+def _link_page(request: Request, token: str, user: User, errors: dict[str, str], status_code: int = 200,
+               *, first: bool = False) -> Response:
+    """A reset link, or an invitation (a new account's first password: nothing to sign out of)."""
     return render(request, "auth/reset.html", {
-        "token": token, "errors": errors, "consent_needed": reset.needs_consent(user)}, status_code=status_code)
+        "token": token, "errors": errors, "consent_needed": reset.needs_consent(user),
+        "invite": first}, status_code=status_code)
 
 
 def _link_invalid(request: Request) -> Response:
@@ -261,7 +264,7 @@ def reset_form(request: Request, session: SessionDep, user: PageUserOptional, to
     found = reset.check(session, token)  # looking does not spend the link (mail scanners open links)
     if found is None:
         return _link_invalid(request)
-    return _link_page(request, token, found[1], {})
+    return _link_page(request, token, found[1], {}, first=reset.is_first_password(*found))
 
 
 @router.post("/reset-password/{token}")
@@ -272,13 +275,14 @@ def reset_password(request: Request, session: SessionDep, user: PageUserOptional
     found = reset.check(session, token)
     if found is None:
         return _link_invalid(request)
-    purpose = found[0].purpose
+    purpose, first = found[0].purpose, reset.is_first_password(*found)
     try:
         reset.complete(session, token, password, confirm, consent=consent == "yes")
     except reset.LinkInvalid:
         return _link_invalid(request)
     except InvalidInput as e:
-        return _link_page(request, token, found[1], {e.field or "password": e.detail}, status_code=422)
+        return _link_page(request, token, found[1], {e.field or "password": e.detail}, status_code=422,
+                          first=first)
     resp = redirect("/login?notice=" + ("password-reset" if purpose == "reset" else "password-set"))
     resp.delete_cookie(sessions.COOKIE_NAME, path="/")
     return resp

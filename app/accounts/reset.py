@@ -113,6 +113,12 @@ def check(session: Session, token: str) -> tuple[PasswordResetToken, User] | Non
     return row, user
 
 
+def is_first_password(row: PasswordResetToken, user: User) -> bool:
+    """An invitation to an account whose password nobody has chosen yet (it was created without
+    one and has not changed since): there is no other device to be signed out of."""
+    return row.purpose == "invite" and user.password_changed_at - user.created_at < timedelta(minutes=1)
+
+
 def needs_consent(user: User) -> bool:
     return user.role == Role.patient and user.consent_at is None
 

@@ -7,13 +7,13 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from app.accounts.dependencies import PageAdmin
 from app.accounts.models import Role
 from app.accounts.schemas import EMAIL_PATTERN
-from app.admin import service
+from app.admin import search, service
 from app.db import SessionDep
 from app.errors import Conflict, InvalidInput
 from app.web import redirect, render
@@ -33,14 +33,18 @@ ROLE_LABELS = {Role.patient: "Patient", Role.clinician: "Clinician", Role.admin:
 
 @router.get("/admin")
 def users(request: Request, session: SessionDep, admin: PageAdmin, role: str = "", page: int = 1,
-          notice: str | None = None) -> Response:
-    chosen = Role(role) if role in Role.__members__ else None
+          notice: str | None = None, q: Annotated[str, Query(max_length=200)] = "",
+          unassigned: Annotated[str, Query(max_length=5)] = "") -> Response:
+    find = search.clean(q, unassigned)
+    chosen = Role.patient if find.unassigned else (Role(role) if role in Role.__members__ else None)
     page = min(max(page, 1), 100_000)
-    people, total = service.list_users(session, admin, role=chosen, page=page)
+    people, total = service.list_users(session, admin, role=chosen, page=page, find=find)
     pages = max(1, -(-total // service.PAGE_SIZE))
     return render(request, "admin/users.html", {
         "people": people, "total": total, "page": page, "pages": pages, "role": chosen,
-        "roles": ROLE_LABELS, "notice": NOTICES.get(notice or ""), "unrouted": _unrouted(session)})
+        "roles": ROLE_LABELS, "notice": NOTICES.get(notice or ""), "find": find,
+        "scan_limit": search.SCAN_LIMIT, "unrouted": _unrouted(session),
+        "reaches_everyone": service.search_reaches_everyone(session, role=chosen, find=find)})
 
 
 def _unrouted(session: SessionDep) -> list:  # type: ignore[type-arg]
@@ -98,11 +102,27 @@ def user_detail(request: Request, session: SessionDep, admin: PageAdmin, user_id
     return _detail(request, session, admin, user_id, notice=notice)
 
 
+def _confirm_disable(request: Request, session: SessionDep, admin: PageAdmin, user_id: uuid.UUID) -> Response:
+    """Disabling signs a person out everywhere and stops their programme: one more step first."""
+    person = service.get_person(session, admin, user_id)
+    if person.id == admin.id or not person.is_active:
+        return redirect(f"/admin/users/{user_id}")
+    return render(request, "admin/confirm_disable.html", {"person": person, "roles": ROLE_LABELS})
+
+
+@router.get("/admin/users/{user_id}/disable")
+def confirm_disable(request: Request, session: SessionDep, admin: PageAdmin, user_id: uuid.UUID) -> Response:
+    return _confirm_disable(request, session, admin, user_id)
+
+
 @router.post("/admin/users/{user_id}/active")
 def set_active(request: Request, session: SessionDep, admin: PageAdmin, user_id: uuid.UUID,
-               active: Annotated[str, Form(max_length=5)] = "") -> Response:
+               active: Annotated[str, Form(max_length=5)] = "",
+               confirm: Annotated[str, Form(max_length=5)] = "") -> Response:
     if active not in ("yes", "no"):
         return _detail(request, session, admin, user_id, {"active": "Choose enable or disable."}, status_code=422)
+    if active == "no" and confirm != "yes" and user_id != admin.id:  # not confirmed: ask, change nothing
+        return _confirm_disable(request, session, admin, user_id)
     try:
         service.set_active(session, admin, user_id, active == "yes")
     except InvalidInput as e:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts import reset
 from app.accounts import service as accounts
 from app.accounts.models import Assignment, Role, User
+from app.admin import search
 from app.audit import service as audit
 from app.errors import InvalidInput, NotFound
 
@@ -47,12 +48,19 @@ def _audit_view(session: Session, actor: User, action: str, user: User | None = 
                  record_type="user" if user is not None else None, record_id=user.id if user else None)
 
 
-def list_users(session: Session, actor: User, *, role: Role | None = None, page: int = 1) -> tuple[list[Person], int]:
-    """One page of accounts (newest first) with each patient's clinicians; and the total."""
-    where = [User.role == role] if role else []
-    total = session.scalar(select(func.count()).select_from(User).where(*where)) or 0
-    users = list(session.scalars(select(User).where(*where).order_by(User.created_at.desc(), User.id)
-                                 .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+def list_users(session: Session, actor: User, *, role: Role | None = None, page: int = 1,
+               find: search.Search | None = None) -> tuple[list[Person], int]:
+    """One page of accounts (newest first) with each patient's clinicians; and the total.
+    `find`: a search and/or the "waiting for a clinician" filter (app.admin.search)."""
+    find = find or search.Search()
+    where = ([User.role == role] if role else []) + search.where(find)
+    if find.q and not find.by_email:  # part of a name or address: decrypted and compared here
+        found = search.scan(session, find, where, page, PAGE_SIZE)
+        users, total = found.users, found.total
+    else:
+        total = session.scalar(select(func.count()).select_from(User).where(*where)) or 0
+        users = list(session.scalars(select(User).where(*where).order_by(User.created_at.desc(), User.id)
+                                     .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     people = [_person(session, u) for u in users]
     patient_ids = [p.id for p in people if p.role == Role.patient]
     if patient_ids:
@@ -65,8 +73,16 @@ def list_users(session: Session, actor: User, *, role: Role | None = None, page:
             if clinician.id not in cache:
                 cache[clinician.id] = _person(session, clinician)
             by_id[patient_id].clinicians.append(cache[clinician.id])
-    _audit_view(session, actor, "admin.users.list")
+    _audit_view(session, actor, "admin.users.search" if find.active else "admin.users.list")
     return people, total
+
+
+def search_reaches_everyone(session: Session, *, role: Role | None, find: search.Search) -> bool:
+    """False when a part-word search could only look through the newest SCAN_LIMIT accounts."""
+    if not find.q or find.by_email:
+        return True
+    where = ([User.role == role] if role else []) + search.where(find)
+    return (session.scalar(select(func.count()).select_from(User).where(*where)) or 0) <= search.SCAN_LIMIT
 
 
 def get_person(session: Session, actor: User, user_id: uuid.UUID) -> Person:

@@ -178,7 +178,10 @@ NOTES_LOW = [
 ]
 
 
-def diary_in(mood: int, rng: random.Random, at: datetime) -> dict[str, Any]:
+def diary_in(mood: int, rng: random.Random, at: datetime, trajectory: str | None = None) -> dict[str, Any]:
+    from app.demo import stories
+
+    good_notes, low_notes = stories.NOTES.get(trajectory or "", (NOTES_GOOD, NOTES_LOW))
     low = mood <= 4
     pool = EMOTIONS_LOW if low else EMOTIONS_GOOD
     data: dict[str, Any] = {
@@ -189,7 +192,7 @@ def diary_in(mood: int, rng: random.Random, at: datetime) -> dict[str, Any]:
         "recorded_at": at,
     }
     if rng.random() < 0.6:
-        data["note"] = rng.choice(NOTES_LOW if low else NOTES_GOOD)
+        data["note"] = rng.choice(low_notes if low else good_notes)
     return data
 
 
@@ -384,13 +387,13 @@ def generate(session_factory: Callable[[], Session], plans: list[PatientPlan], *
                     rng = rngs[e.plan_index]
                     flags: list[Any] = []
                     if e.kind == "diary" and diary is not None:
-                        flags = _diary(session, diary, user, e, rng)
+                        flags = _diary(session, diary, user, e, rng, plan.trajectory)
                         bump("diary entries")
                     elif e.kind == "checkin" and assessments is not None:
                         flags = _checkin(session, assessments, user, e, rng)
                         bump("check-ins", 2)
                     elif e.kind == "module" and programme is not None:
-                        n = _module(session, programme, homework, user, e, rng)
+                        n = _module(session, programme, homework, user, e, rng, plan.trajectory)
                         bump("lessons", 1 if n >= 0 else 0)
                         bump("homework entries", max(n, 0))
                     if flags:
@@ -448,9 +451,10 @@ def _enrol(session: Session, accounts: Any, Role: Any, plan: PatientPlan, passwo
     return user
 
 
-def _diary(session: Session, diary: Any, user: Any, e: Event, rng: random.Random) -> list[Any]:
+def _diary(session: Session, diary: Any, user: Any, e: Event, rng: random.Random,
+           trajectory: str | None = None) -> list[Any]:
     from app.diary.schemas import DiaryIn
-    data = DiaryIn(**diary_in(e.data["mood"], rng, e.at))
+    data = DiaryIn(**diary_in(e.data["mood"], rng, e.at, trajectory))
     return list(diary.create(session, user, data, idempotency_key=None).flags)
 
 
@@ -463,10 +467,14 @@ def _checkin(session: Session, assessments: Any, user: Any, e: Event, rng: rando
     return list(a.flags) + list(b.flags)
 
 
-def _module(session: Session, programme: Any, homework: Any, user: Any, e: Event, rng: random.Random) -> int:
-    """Work through module `number` as a patient would: read each page, do its homework,
-    mark it complete. Returns the number of homework entries written, or -1 if the module
-    is not open (yet) for this patient."""
+def _module(session: Session, programme: Any, homework: Any, user: Any, e: Event, rng: random.Random,
+            trajectory: str = "") -> int:
+    """Work through module `number` as a patient would: read each page, do its homework (in
+    the words of the patient's story, app.demo.stories; an exercise the story leaves out is not
+    done), mark it complete. Returns the number of homework entries written, or -1 if the
+    module is not open (yet) for this patient."""
+    from app.demo import stories
+
     module = programme.programme().by_number(e.data["number"])
     if module is None:
         return -1
@@ -478,48 +486,9 @@ def _module(session: Session, programme: Any, homework: Any, user: Any, e: Event
     written = 0
     if homework is not None:
         for ex in module.exercises:
-            homework.create(session, user, ex.slug, homework_answers(ex, rng, e.at))
-            written += 1
+            answers = stories.story_answers(trajectory, ex.slug, e.at)
+            if answers is not None:
+                homework.create(session, user, ex.slug, answers)
+                written += 1
     programme.complete(session, user, module.slug)
     return written
-
-
-HOMEWORK_TEXT = [
-    "At the bus stop, running late for work.",
-    "I thought everyone would notice I was struggling.",
-    "Talked to a friend about it; it felt smaller afterwards.",
-    "Went for a short walk and made a cup of tea.",
-    "My manager asked for the report again.",
-    "I'll probably mess this up like last time.",
-    "Planned the week on Sunday evening and kept it simple.",
-    "Noticed my shoulders were tense and breathed slowly.",
-]
-
-
-def homework_answers(exercise: Any, rng: random.Random, at: datetime) -> dict[str, Any]:
-    """Plausible answers for any exercise, following its field definitions."""
-    return {f.name: _field_value(f, rng, at) for f in exercise.fields}
-
-
-def _field_value(f: Any, rng: random.Random, at: datetime) -> Any:
-    t = f.type
-    if t in ("text", "long_text"):
-        text = rng.choice(HOMEWORK_TEXT)
-        if t == "long_text" and rng.random() < 0.5:
-            text += " " + rng.choice(HOMEWORK_TEXT)
-        return text[: f.max_length or 500]
-    if t == "rating_100":
-        return rng.randrange(0, 101, 5)
-    if t == "rating_10":
-        return rng.randint(2, 8)
-    if t == "choice":
-        return rng.choice(f.choices)
-    if t == "date":
-        return (at - timedelta(days=rng.randint(0, 3))).date().isoformat()
-    if t == "datetime":
-        return (at - timedelta(hours=rng.randint(2, 72))).replace(tzinfo=None).isoformat(timespec="minutes")
-    if t == "rows":
-        n = max(1, f.min_rows or 1) + rng.randint(0, 1)
-        n = min(n, f.max_rows or n)
-        return [{c.name: _field_value(c, rng, at) for c in f.columns} for _ in range(n)]
-    return None

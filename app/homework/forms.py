@@ -210,13 +210,22 @@ def parse_form(exercise: Exercise, form: Mapping[str, Any]) -> tuple[dict[str, A
 
 
 def rows_to_show(f: FieldDef, value: Any, requested: int | None = None) -> int:
-    """Blank row groups on the form: max(min_rows, filled + 2), or as many as asked for with
-    "add another row", never more than max_rows."""
+    """How many row groups the form shows, never more than max_rows and at least min_rows.
+
+    A fresh form shows two blank rows; saved answers reopen with their rows and one blank row
+    to carry on in. A posted-back form (a failed save, "add another row") is shown as it was
+    sent: `requested` is the count it was showing (plus one for "add another row"), so a
+    failed save adds no row."""
     assert f.max_rows is not None
     filled = 0  # position after the last row with something in it
     if isinstance(value, list):
         filled = max((i + 1 for i, row in enumerate(value) if not _row_blank(row)), default=0)
-    n = max(min_rows(f), filled + 2, requested or 0)
+    if requested:
+        n = max(min_rows(f), filled, requested)
+    elif filled:
+        n = max(min_rows(f), filled + 1)
+    else:
+        n = max(min_rows(f), 2)
     return max(1, min(n, f.max_rows))
 
 

@@ -29,6 +29,8 @@ NOTICES = {
     "saved": "Saved. Well done for doing your practice.",
     "updated": "Your changes are saved.",
 }
+#: ?notice= values shown by the template itself (they carry a link).
+RESUMED = "resumed"
 
 
 async def _form_fields(request: Request) -> dict[str, str]:
@@ -54,14 +56,14 @@ def _labels(exercise: Exercise) -> dict[str, str]:
 def _form_page(request: Request, *, module: Module, exercise: Exercise, values: dict[str, Any],
                errors: dict[str, str], requested: dict[str, int] | None = None,
                entry: service.EntryView | None = None, form_key: str = "",
-               notice: str | None = None, status_code: int = 200) -> Response:
+               notice: str | None = None, resumed: bool = False, status_code: int = 200) -> Response:
     counts = {f.name: forms.rows_to_show(f, values.get(f.name), (requested or {}).get(f.name))
               for f in exercise.fields if f.type == "rows"}
     action = f"/homework/entries/{entry.id}" if entry else f"/homework/{exercise.slug}"
     return render(request, "patient/homework_form.html", {
         "page_title": exercise.title, "module": module, "exercise": exercise, "values": values,
         "errors": errors, "labels": _labels(exercise), "row_counts": counts, "entry": entry,
-        "action": action, "form_key": form_key, "notice": notice}, status_code=status_code)
+        "action": action, "form_key": form_key, "notice": notice, "resumed": resumed}, status_code=status_code)
 
 
 def _locked(request: Request, session: SessionDep, patient: User, e: programme.ModuleLocked) -> Response:
@@ -121,11 +123,18 @@ def _save(request: Request, session: SessionDep, patient: User, module: Module, 
 
 
 @router.get("/homework/{task_slug}")
-def new_entry(request: Request, session: SessionDep, patient: PagePatient, task_slug: str) -> Response:
+def new_entry(request: Request, session: SessionDep, patient: PagePatient, task_slug: str,
+              new: str = "") -> Response:
+    """The exercise's form. With a draft saved, the module's link carries on from that draft
+    (the newest one); `?new=1` asks for a blank form (a second entry)."""
     module, exercise = service.task_or_404(task_slug)
     locked = _open(request, session, patient, module)
     if locked is not None:
         return locked
+    if not new:
+        draft = service.latest_draft(session, patient.id, task_slug)
+        if draft is not None:
+            return redirect(f"/homework/entries/{draft.id}?notice={RESUMED}")
     return _form_page(request, module=module, exercise=exercise, values={}, errors={},
                       form_key=secrets.token_urlsafe(24))
 
@@ -151,7 +160,7 @@ def edit_entry(request: Request, session: SessionDep, patient: PagePatient, entr
     from app.guided import service as guided  # the care team's feedback on this entry (marked seen)
     request.state.homework_feedback = guided.feedback_for_entry(session, patient.id, entry.id, mark_seen=True)
     return _form_page(request, module=module, exercise=exercise, values=entry.answers, errors={}, entry=entry,
-                      notice=NOTICES.get(notice or ""))
+                      notice=NOTICES.get(notice or ""), resumed=notice == RESUMED and entry.status == DRAFT)
 
 
 @router.post("/homework/entries/{entry_id}")

@@ -157,6 +157,13 @@ def entries_for(session: Session, patient_id: uuid.UUID, *, task_slug: str | Non
     return [_view(session, r) for r in rows]
 
 
+def latest_draft(session: Session, patient_id: uuid.UUID, task_slug: str) -> HomeworkEntry | None:
+    """The patient's most recently changed draft of this exercise, if any."""
+    return session.scalars(select(HomeworkEntry).where(
+        HomeworkEntry.patient_id == patient_id, HomeworkEntry.task_slug == task_slug,
+        HomeworkEntry.status == DRAFT).order_by(HomeworkEntry.updated_at.desc(), HomeworkEntry.id).limit(1)).first()
+
+
 def last_activity_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
     return session.scalar(select(func.max(HomeworkEntry.updated_at)).where(HomeworkEntry.patient_id == patient_id))
 

@@ -96,8 +96,8 @@ def test_disable_revokes_sessions_and_enable_restores(client, anon_client, sessi
     p = make_user(session)
     browser_login(anon_client, p)
     assert anon_client.get("/account").status_code == 200
-    r = form_post(client, f"/admin/users/{p.id}", f"/admin/users/{p.id}/active", {"active": "no"},
-                  follow_redirects=False)
+    r = form_post(client, f"/admin/users/{p.id}/disable", f"/admin/users/{p.id}/active",
+                  {"active": "no", "confirm": "yes"}, follow_redirects=False)
     assert r.status_code == 303
     assert anon_client.get("/account", follow_redirects=False).status_code == 303  # signed out
     page = anon_client.get("/login")

@@ -89,7 +89,9 @@ def test_parse_form_and_row_counts():
     assert sorted(p.key for p in probs) == ["bogus", "emotions.0.colour", "emotions.9.emotion"]
     emotions = TRS.fields[2]
     assert forms.rows_to_show(emotions, None) == 2                      # max(min_rows 1, 0 + 2)
-    assert forms.rows_to_show(emotions, raw["emotions"]) == 4           # last filled row is the 2nd
+    assert forms.rows_to_show(emotions, raw["emotions"]) == 3           # reopened: up to the last filled row (the 2nd) + 1
+    assert forms.rows_to_show(emotions, raw["emotions"], 2) == 2        # posted back: as it was shown, no row added
+    assert forms.rows_to_show(emotions, raw["emotions"], 3) == 3        # "add another row"
     assert forms.rows_to_show(emotions, [{"emotion": "a"}] * 5) == 5     # capped at max_rows
     assert forms.requested_rows(form, TRS, "emotions") == {"emotions": 4}
     assert forms.requested_rows({"rows.emotions": "99"}, TRS, None) == {"emotions": 5}

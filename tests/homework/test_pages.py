@@ -170,3 +170,62 @@ def test_another_patients_entry_page_is_404(client, session, signed_in):
     assert r.status_code == 404
     session.rollback()
     assert service.get(session, other.id, entry.id).answers["situation"] == "s"
+
+
+def _draft(client, text: str = "Half done") -> str:  # type: ignore[no-untyped-def]
+    page = client.get(f"/homework/{TASK}")
+    r = client.post(f"/homework/{TASK}", data={"csrf_token": csrf_from(page.text), "form_key": form_key(page.text),
+                                               "action": "draft", "answers.situation": text,
+                                               "answers.emotions.0.emotion": "Worried", "rows.emotions": "2"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    return r.headers["location"].split("?")[0]
+
+
+def test_the_practice_link_carries_on_from_the_saved_draft(client, session, signed_in):
+    module, _ = P.exercise(TASK)
+    entry_url = _draft(client, "On the bus, half written")
+    # the module page's "practice" link is /homework/<task>: it opens the draft, not a blank form
+    assert f'href="/homework/{TASK}"' in client.get(f"/modules/{module.slug}").text
+    r = client.get(f"/homework/{TASK}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{entry_url}?notice=resumed"
+    page = client.get(r.headers["location"])
+    assert "On the bus, half written" in page.text and 'value="Worried"' in page.text
+    assert "This is the draft you saved" in page.text
+    assert f'action="{entry_url}"' in page.text  # saving again updates the draft: no second entry
+    # a blank form is one click away, and the workbook's "Add another entry" asks for it
+    assert f'href="/homework/{TASK}?new=1"' in page.text
+    assert f'href="/homework/{TASK}?new=1"' in client.get("/workbook").text
+    blank = client.get(f"/homework/{TASK}?new=1")
+    assert blank.status_code == 200 and "On the bus, half written" not in blank.text and form_key(blank.text)
+    # once submitted, the link opens a blank form again (a submitted entry is not a draft)
+    data = {"csrf_token": csrf_from(page.text), "action": "submit", **thought_record_form()}
+    assert client.post(entry_url, data=data, follow_redirects=False).status_code == 303
+    assert client.get(f"/homework/{TASK}", follow_redirects=False).status_code == 200
+    assert count(session) == 1
+
+
+def test_a_failed_save_keeps_what_was_typed_and_adds_no_row(client, session, signed_in):
+    page = client.get(f"/homework/{TASK}")
+    assert page.text.count('name="answers.emotions.') == 4  # two rows of two columns
+    data = {"csrf_token": csrf_from(page.text), "form_key": form_key(page.text), "action": "submit",
+            **thought_record_form(), "answers.thoughts": "",  # missing: the save fails
+            "answers.emotions.1.emotion": "Embarrassed", "answers.emotions.1.intensity": "40"}
+    r = client.post(f"/homework/{TASK}", data=data)
+    assert r.status_code == 422 and count(session) == 0
+    assert r.text.count('name="answers.emotions.') == 4 and 'name="rows.emotions" value="2"' in r.text
+    for typed in ("On the bus home, a friend did not reply to my message.", 'value="Worried"', 'value="70"',
+                  'value="Embarrassed"', 'value="40"', "Tight chest"):
+        assert typed in r.text, typed
+    # the same for a draft that is edited and fails
+    entry_url = _draft(client)
+    edit = client.get(entry_url)
+    rows_before = edit.text.count('name="answers.emotions.')
+    r = client.post(entry_url, data={"csrf_token": csrf_from(edit.text), "action": "draft",
+                                     "answers.situation": "y" * 1001, "answers.emotions.0.emotion": "Worried",
+                                     "rows.emotions": str(rows_before // 2)})
+    assert r.status_code == 422 and "y" * 1001 in r.text
+    assert r.text.count('name="answers.emotions.') == rows_before
+    session.rollback()
+    from app.homework import service
+    assert service.get(session, signed_in.id, uuid.UUID(entry_url.rsplit("/", 1)[1])).answers["situation"] == "Half done"

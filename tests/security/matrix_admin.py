@@ -37,7 +37,9 @@ ENTRIES = {
     ("POST", "/admin/users"): Entry(Access.ADMIN, body=lambda c: {
         "role": "clinician", "email": f"staff-{uuid.uuid4().hex[:10]}@example.org", "display_name": "New"}),
     ("GET", "/admin/users/{user_id}"): Entry(Access.ADMIN, make=some_patient),
-    ("POST", "/admin/users/{user_id}/active"): Entry(Access.ADMIN, make=fresh_patient, body=lambda c: {"active": "no"}),
+    ("GET", "/admin/users/{user_id}/disable"): Entry(Access.ADMIN, make=some_patient),
+    ("POST", "/admin/users/{user_id}/active"): Entry(Access.ADMIN, make=fresh_patient,
+                                                     body=lambda c: {"active": "no", "confirm": "yes"}),
     ("POST", "/admin/users/{user_id}/invite"): Entry(Access.ADMIN, make=fresh_patient),
     ("POST", "/admin/users/{user_id}/clinicians"): Entry(Access.ADMIN, make=fresh_clinician,
                                                          body=lambda c: {"clinician_id": str(c.extra["clinician"].id)}),

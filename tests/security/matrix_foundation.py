@@ -4,4 +4,5 @@ from tests.security.access import Access, Entry
 
 ENTRIES = {
     ("GET", "/healthz"): Entry(Access.PUBLIC),
+    ("GET", "/favicon.ico"): Entry(Access.PUBLIC),
 }
