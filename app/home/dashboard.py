@@ -113,12 +113,9 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
 
 
 def _care_team_message(session: Session, user: User) -> next_step.CareTeamMessage | None:
-    """The latest message from the care team (issue 15's app.messages.service, when installed)."""
-    messages = _service("messages")
-    latest = getattr(messages, "latest_from_care_team", None) if messages is not None else None
-    if latest is None:
-        return None
-    m = latest(session, user.id)
+    """The latest message from the care team (app.messages)."""
+    from app.messages import service as messages
+    m = messages.latest_from_care_team(session, user.id)
     if m is None:
         return None
     return next_step.CareTeamMessage(sent_at=getattr(m, "sent_at"), read=getattr(m, "read_at", None) is not None)

@@ -35,7 +35,9 @@ from app.security.crypto import EncryptedBytes
 NOT_EXPORTED_TABLES = frozenset({"data_keys", "login_throttle"}) | KEPT_TABLES
 #: Tables never shown to the patient (api.md: clinicians' notes). A table can also opt out with
 #: `__table_args__ = {"info": {"patient_export": False}}`.
-NOT_FOR_PATIENT_TABLES = frozenset({"clinician_notes", "patient_notes", "notes"})
+# Clinicians' private working notes (app.guided: clinical notes and the private note of a review)
+# are not in the self-service export; the controller handles them on a subject access request.
+NOT_FOR_PATIENT_TABLES = frozenset({"clinical_notes", "reviews"})
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "csrf_token", "wrapped", "kek_id", "email_hash"})
 FORMAT_VERSION = 1
 
