@@ -135,12 +135,18 @@ def _notify(session: Session, to_user_ids: list[uuid.UUID], *, for_clinician: bo
                     f"Sign in to read it: {base}/clinician\n\n"
                     "For privacy this e-mail does not say who or what it says.")
         else:
+            from app.reminders import service as reminders
+            if not reminders.wants(session, uid, "messages"):
+                continue  # the patient switched message e-mails off (account page, one-click unsubscribe)
             subject = "You have a new message from your care team"
             body = ("Your care team has sent you a message on Steady Steps.\n\n"
                     f"Sign in to read it: {base}/messages\n\n"
                     "For privacy this e-mail does not include the message.\n"
                     "If you need help now, see " f"{base}/help")
-        mail.enqueue(session, kind="message_notice", subject=subject, body=body, user_id=uid, ref_id=ref_id)
+        # A patient's notice is a reminder (kind reminder_*): it carries the one-click unsubscribe
+        # and shows in their list of reminders; a clinician's is a plain notice.
+        kind = "message_notice" if for_clinician else "reminder_message"
+        mail.enqueue(session, kind=kind, subject=subject, body=body, user_id=uid, ref_id=ref_id)
 
 
 def _clinicians_of(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]:
