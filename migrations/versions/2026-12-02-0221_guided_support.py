@@ -1,7 +1,7 @@
 """guided_support
 
 Revision ID: c15a
-Revises: 0005
+Revises: c12a
 Create Date: 2026-12-02 02:21:55.943755
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import app.security.crypto
 
 
 revision = 'c15a'
-down_revision = '0005'
+down_revision = 'c12a'
 branch_labels = None
 depends_on = None
 

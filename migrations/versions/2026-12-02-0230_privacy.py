@@ -1,7 +1,7 @@
 """privacy: consent records, e-mail changes awaiting confirmation, erasure requests
 
 Revision ID: c17a
-Revises: 0005
+Revises: c16a
 Create Date: 2026-12-02 02:30:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import app.security.crypto
 
 
 revision = 'c17a'
-down_revision = '0005'
+down_revision = 'c16a'
 branch_labels = None
 depends_on = None
 

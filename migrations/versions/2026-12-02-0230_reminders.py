@@ -1,7 +1,7 @@
 """reminders: reminder preferences (time zone, quiet hours) and web-push subscriptions
 
 Revision ID: c16a
-Revises: 0005
+Revises: c15a
 Create Date: 2026-12-02 02:30:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import app.security.crypto
 
 
 revision = 'c16a'
-down_revision = '0005'
+down_revision = 'c15a'
 branch_labels = None
 depends_on = None
 
