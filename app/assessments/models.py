@@ -28,5 +28,5 @@ class Assessment(UUIDPk, Timestamps, Base):
     # Always sealed, nulls included (as JSON), so that which values are missing does not show.
     answers_enc: Mapped[bytes] = mapped_column(EncryptedBytes)     # JSON list, null = missing item
     total_enc: Mapped[bytes] = mapped_column(EncryptedBytes)       # JSON int, or null: no valid score
-    difficulty_enc: Mapped[bytes] = mapped_column(EncryptedBytes)  # JSON int 0-3 or null (PHQ-9 only)
+    difficulty_enc: Mapped[bytes] = mapped_column(EncryptedBytes)  # JSON int 0-3 or null (either instrument)
     flags_enc: Mapped[bytes] = mapped_column(EncryptedBytes)       # JSON [{"rule", "tier"}] raised

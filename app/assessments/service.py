@@ -130,8 +130,8 @@ def _view(session: Session, row: Assessment) -> AssessmentView:
 def validate(instrument: str, answers: list[int | None], difficulty: int | None = None, *,
              difficulty_required: bool = False) -> scoring.Score:
     """Score the answers or raise InvalidInput naming the field (answers.<0-based index>,
-    difficulty, instrument). `difficulty_required`: the web form, where the PHQ-9 difficulty
-    question must be answered when the total is above 0."""
+    difficulty, instrument). `difficulty_required`: the web form, where the difficulty
+    question (both instruments) must be answered when the total is above 0."""
     try:
         scoring.get_instrument(instrument)
     except scoring.ScoringInputError:
@@ -143,8 +143,6 @@ def validate(instrument: str, answers: list[int | None], difficulty: int | None 
         raise InvalidInput(str(e), field=where) from None
     if result.answered == 0:
         raise InvalidInput("Answer at least one question.", field="answers")
-    if instrument != "phq9" and difficulty is not None:
-        raise InvalidInput("The difficulty question belongs to the PHQ-9 only.", field="difficulty")
     try:
         scoring.validate_difficulty(
             difficulty, required=difficulty_required and scoring.difficulty_required(result))
@@ -287,15 +285,42 @@ def last_taken_at(session: Session, patient_id: uuid.UUID, instrument: str = "ph
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """The weekly check-in (clinical-rules.md §5): PHQ-9 then GAD-7, due together.
+
+    next_due: when it is (or was) due, 7 days after it was last complete (both done), at
+    enrolment if never; due_now: next_due has come; instruments: the weekly pair, in order;
+    remaining: those of the pair the patient still has to do for this check-in (each not done
+    since its own week came round), in order; empty when nothing is due."""
+
+    next_due: datetime
+    due_now: bool
+    instruments: tuple[str, ...]
+    remaining: tuple[str, ...]
+
+
+def due(session: Session, patient: User) -> Due:
+    """When the weekly check-in is due and what is still to do (rules.weekly_done_at and
+    rules.checkin_due_at, with the deployment's monitor settings)."""
+    config = monitoring_config()
+    enrolled = accounts.enrolled_at(patient)
+    now = clock.now()
+    last = {i: last_taken_at(session, patient.id, i) for i in rules.WEEKLY_INSTRUMENTS}
+    at = rules.checkin_due_at(enrolled, rules.weekly_done_at(*last.values()), config)
+    remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS
+                      if rules.checkin_due_at(enrolled, last[i], config) <= now) if at <= now else ()
+    return Due(next_due=at, due_now=at <= now, instruments=rules.WEEKLY_INSTRUMENTS, remaining=remaining)
+
+
 def next_due(session: Session, patient: User) -> datetime:
-    """When the weekly check-in (PHQ-9) is due: 7 days after the last one; at enrolment if
-    there is none yet (rules.checkin_due_at, with the deployment's monitor settings)."""
-    return rules.checkin_due_at(accounts.enrolled_at(patient), last_taken_at(session, patient.id, "phq9"),
-                                monitoring_config())
+    """When the weekly check-in (PHQ-9 and GAD-7) is due: 7 days after it was last complete;
+    at enrolment if never (see `due`)."""
+    return due(session, patient).next_due
 
 
 def is_due(session: Session, patient: User) -> bool:
-    return next_due(session, patient) <= clock.now()
+    return due(session, patient).due_now
 
 
 # ---------------------------------------------------------------- change since baseline

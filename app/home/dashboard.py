@@ -49,6 +49,17 @@ def _day(at: datetime, now: datetime) -> str:
     return f"{at:%A %-d %B}" if abs((at.date() - now.date()).days) < 180 else f"{at:%-d %B %Y}"
 
 
+_DUE_PART = {"phq9": "nine questions about your mood (PHQ-9)",
+             "gad7": "seven about worry and anxiety (GAD-7)"}
+
+
+def _due_words(remaining: tuple[str, ...]) -> str:
+    """Which parts of the weekly check-in are due, in plain words."""
+    parts = [_DUE_PART[i] for i in remaining if i in _DUE_PART] or list(_DUE_PART.values())
+    text = ", then ".join(parts)
+    return f"Due now: {text[0].lower()}{text[1:]}. It takes about {2 * len(parts)} minutes."
+
+
 def patient_home(session: Session, user: User) -> dict[str, Any]:
     now = clock.now()
     ctx: dict[str, Any] = {"display_name": accounts.display_name_of(session, user), "now": now}
@@ -57,15 +68,16 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
     assessments = _service("assessments")
     if assessments is not None:
         latest = assessments.latest(session, user.id, "phq9")
-        due = assessments.next_due(session, user)
-        ctx["checkin"] = {
+        weekly = assessments.due(session, user)
+        due = weekly.next_due
+        ctx["checkin"] = {"instruments": weekly.instruments, "remaining": weekly.remaining,
             "latest": latest, "latest_day": _day(latest.taken_at, now) if latest else None,
             "band": BAND_WORDS.get(latest.severity or "") if latest else None,
             "due_at": due, "due_day": _day(due, now), "is_due": due <= now}
         if due <= now:
             steps.append(NextStep(
-                "Your weekly check-in", "Nine short questions about how you have been feeling. "
-                "It takes about two minutes.", "/checkins/phq9?next=/", "Do my check-in"))
+                "Your weekly check-in", _due_words(weekly.remaining), "/checkins/weekly?next=/",
+                "Do my check-in"))
 
     programme = _service("programme")
     if programme is not None:

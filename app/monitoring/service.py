@@ -343,9 +343,17 @@ def _alert_since(session: Session, patient_id: uuid.UUID, rule: str, since: date
         Alert.patient_id == patient_id, Alert.rule == rule, Alert.last_seen_at >= since))) or False
 
 
+def _latest_at(session: Session, patient_id: uuid.UUID, instrument: str) -> datetime | None:
+    return _optional("app.assessments.service", lambda m: m.last_taken_at(session, patient_id, instrument))
+
+
 def _latest_phq9_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
-    latest = _optional("app.assessments.service", lambda m: m.latest(session, patient_id, "phq9"))
-    return latest.taken_at if latest is not None else None
+    return _latest_at(session, patient_id, "phq9")
+
+
+def _weekly_done_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
+    """When the weekly pair (PHQ-9 and GAD-7) was last complete (rules.weekly_done_at)."""
+    return rules.weekly_done_at(*(_latest_at(session, patient_id, i) for i in rules.WEEKLY_INSTRUMENTS))
 
 
 def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
@@ -364,6 +372,7 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
         _optional("app.programme.service", lambda m: m.last_activity_at(session, pid)),
         _optional("app.diary.service", lambda m: m.last_entry_at(session, pid)),
         _latest_phq9_at(session, pid),
+        _latest_at(session, pid, "gad7"),
     ):
         _touch(state, at)
     enrolled = patient.enrolled_at
@@ -371,15 +380,16 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
         return []
     raised: list[Flag] = []
 
-    # Weekly check-in: the patient is reminded when it is due; the routine alert follows
-    # (missed_checkin, 3 days later) only after that reminder went out in an earlier run.
-    last_phq9 = _latest_phq9_at(session, pid)
-    due = rules.checkin_due_at(enrolled, last_phq9, config)
+    # Weekly check-in (PHQ-9 and GAD-7, together): the patient is reminded when it is due;
+    # the routine alert follows (missed_checkin, 3 days later) only after that reminder
+    # went out in an earlier run.
+    last_done = _weekly_done_at(session, pid)
+    due = rules.checkin_due_at(enrolled, last_done, config)
     key = due.isoformat()
-    remind_at = due + (BASELINE_REMINDER_DELAY if last_phq9 is None or last_phq9 < enrolled else timedelta(0))
+    remind_at = due + (BASELINE_REMINDER_DELAY if last_done is None or last_done < enrolled else timedelta(0))
     if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
         result.reminders += 1
-    flag = rules.missed_checkin(enrolled, last_phq9, now, config)
+    flag = rules.missed_checkin(enrolled, last_done, now, config)
     reminded_at = _reminder_at(session, pid, "checkin_due", key)
     if (flag is not None and reminded_at is not None and reminded_at < now
             and not _alert_since(session, pid, rules.MISSED_CHECKIN, due)):

@@ -28,7 +28,7 @@ async def _form_fields(request: Request) -> dict[str, str]:
 
 FormFields = Annotated[dict[str, str], Depends(_form_fields)]
 
-CHECKIN_URL = "/checkins/phq9"
+CHECKIN_URL = "/checkins/weekly"  # the PHQ-9 and then the GAD-7
 
 
 def locked_page(request: Request, session: SessionDep, patient: User, exc: service.ModuleLocked) -> Response:

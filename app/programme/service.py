@@ -275,7 +275,8 @@ def complete(session: Session, patient: User, slug: str) -> ModuleStatus:
 
 
 def checkin_needed(session: Session, patient: User) -> bool:
-    """True when no PHQ-9 was done in the last 6 days (each week's module starts with one).
+    """True when the PHQ-9 or the GAD-7 of the weekly check-in was not done in the last 6
+    days (each week's module starts with the check-in, both parts).
 
     If the check-in domain is not installed there is nothing to send the patient to."""
     try:
@@ -284,8 +285,12 @@ def checkin_needed(session: Session, patient: User) -> bool:
         if e.name in ("app.assessments", "app.assessments.service"):
             return False
         raise
-    latest = assessments.latest(session, patient.id, "phq9")
-    return latest is None or latest.taken_at <= clock.now() - CHECKIN_FRESH_FOR
+    due = assessments.due(session, patient)
+    for instrument in due.instruments:
+        taken = assessments.last_taken_at(session, patient.id, instrument)
+        if taken is None or taken <= clock.now() - CHECKIN_FRESH_FOR:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- check your understanding
