@@ -33,7 +33,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     first = f"/modules/{M1}/pages/welcome"
     r = client.get(first)
     assert r.status_code == 200 and "First, your weekly check-in" in r.text
-    assert f'href="/checkins/phq9?next=/modules/{M1}"' in r.text
+    assert f'href="/checkins/weekly?next=/modules/{M1}"' in r.text
     assert "We are glad you are here" not in r.text
     assert session.scalars(select(ModuleProgress)).all() == []
     do_checkin(session, patient)
