@@ -298,19 +298,58 @@ class Due:
     due_now: bool
     instruments: tuple[str, ...]
     remaining: tuple[str, ...]
+    #: "weekly" in treatment; after the end of treatment (followup.py) "end_of_treatment",
+    #: "follow_up_4w", "follow_up_12w", then "none" (all done: next_due is the last one's).
+    kind: str = "weekly"
 
 
-def due(session: Session, patient: User) -> Due:
-    """When the weekly check-in is due and what is still to do (rules.weekly_done_at and
-    rules.checkin_due_at, with the deployment's monitor settings)."""
+def due(session: Session, patient: User, now: datetime | None = None) -> Due:
+    """When the check-in is due and what is still to do: in treatment the weekly pair
+    (rules.weekly_done_at and rules.checkin_due_at, with the deployment's monitor settings);
+    after the end of treatment the end-of-treatment and follow-up check-ins."""
+    from app.assessments import followup
+
+    now = now or clock.now()
+    points = followup.schedule(session, patient.id)
+    if points:
+        for p, following in zip(points, [*points[1:], None], strict=True):
+            if following is not None and following.due_at <= now:
+                continue  # its time has passed: the next one takes its place
+            if p.done_at is None:
+                remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS if not _taken_since(session, patient.id, i, p.due_at))
+                return Due(p.due_at, p.due_at <= now, rules.WEEKLY_INSTRUMENTS,
+                           remaining if p.due_at <= now else (), p.kind)
+        return Due(points[-1].due_at, False, rules.WEEKLY_INSTRUMENTS, (), "none")
     config = monitoring_config()
     enrolled = accounts.enrolled_at(patient)
-    now = clock.now()
     last = {i: last_taken_at(session, patient.id, i) for i in rules.WEEKLY_INSTRUMENTS}
     at = rules.checkin_due_at(enrolled, rules.weekly_done_at(*last.values()), config)
     remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS
                       if rules.checkin_due_at(enrolled, last[i], config) <= now) if at <= now else ()
     return Due(next_due=at, due_now=at <= now, instruments=rules.WEEKLY_INSTRUMENTS, remaining=remaining)
+
+
+def _taken_since(session: Session, patient_id: uuid.UUID, instrument: str, since: datetime) -> bool:
+    last = last_taken_at(session, patient_id, instrument)
+    return last is not None and last >= since
+
+
+def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime | None = None,
+                           reason: str = "episode_closed") -> Any:
+    """Contract: the end of treatment (module 7 finished, or the episode closed by a
+    clinician): the end-of-treatment check-in is due from `at`, follow-ups 4 and 12 weeks
+    later (followup.py). Idempotent; only flushes."""
+    from app.assessments import followup
+    return followup.start_end_of_treatment(session, patient_id, at, reason)
+
+
+def episode_outcome(session: Session, patient: User) -> change.EpisodeOutcome:
+    """The outcome of the patient's episode (since enrolment): change.episode_outcome over
+    every valid score of each instrument, imported ones included."""
+    since = accounts.enrolled_at(patient)
+    views = [v for v in history(session, patient.id) if v.taken_at >= since and v.total is not None]
+    return change.episode_outcome([v.total for v in views if v.instrument == "phq9"],  # type: ignore[misc]
+                                  [v.total for v in views if v.instrument == "gad7"])  # type: ignore[misc]
 
 
 def next_due(session: Session, patient: User) -> datetime:

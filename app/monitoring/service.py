@@ -311,7 +311,8 @@ def _reminder_at(session: Session, patient_id: uuid.UUID, kind: str, key: str) -
 
 REMINDER_TEXT = {
     "checkin_due": ("Your weekly check-in is ready",
-                    "Hello,\n\nYour weekly check-in is ready. It takes about five minutes:\n{base}/checkins\n"),
+                    "Hello,\n\nYour check-in is ready: a few questions about your mood, then a few about "
+                    "worry and anxiety. It takes about five minutes:\n{base}/checkins/weekly\n"),
     "module_opened": ("A new module is ready",
                       "Hello,\n\nThe next module of your programme is ready for you:\n{base}/modules\n"),
 }
@@ -383,13 +384,23 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
     # Weekly check-in (PHQ-9 and GAD-7, together): the patient is reminded when it is due;
     # the routine alert follows (missed_checkin, 3 days later) only after that reminder
     # went out in an earlier run.
+    # After the end of treatment, the end-of-treatment and follow-up check-ins take the weekly
+    # one's place (assessments.service.due), reminded and counted as missed the same way.
     last_done = _weekly_done_at(session, pid)
-    due = rules.checkin_due_at(enrolled, last_done, config)
-    key = due.isoformat()
-    remind_at = due + (BASELINE_REMINDER_DELAY if last_done is None or last_done < enrolled else timedelta(0))
-    if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
+    after = _optional("app.assessments.service", lambda m: m.due(session, patient, now))
+    kind = getattr(after, "kind", "weekly")
+    if kind == "weekly":
+        due = rules.checkin_due_at(enrolled, last_done, config)
+        key = due.isoformat()
+        first = last_done is None or last_done < enrolled
+        flag = rules.missed_checkin(enrolled, last_done, now, config)
+    else:
+        due, key, first = after.next_due, f"{kind}:{after.next_due.isoformat()}", False  # type: ignore[union-attr]
+        flag = (rules.missed_checkin(due, due - timedelta(days=config.checkin_interval_days), now, config)
+                if kind != "none" else None)
+    remind_at = due + (BASELINE_REMINDER_DELAY if first else timedelta(0))
+    if kind != "none" and now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
         result.reminders += 1
-    flag = rules.missed_checkin(enrolled, last_done, now, config)
     reminded_at = _reminder_at(session, pid, "checkin_due", key)
     if (flag is not None and reminded_at is not None and reminded_at < now
             and not _alert_since(session, pid, rules.MISSED_CHECKIN, due)):

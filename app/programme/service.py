@@ -264,6 +264,8 @@ def complete(session: Session, patient: User, slug: str) -> ModuleStatus:
     now = clock.now()
     if row.completed_at is None:
         row.completed_at = now
+        if module.number == LAST_MODULE_NUMBER:  # the end of treatment: end-of-treatment check-in
+            _end_of_treatment(session, patient, now)
     row.content_version_completed = module.content_version
     row.content_version_read = module.content_version
     row.last_viewed_at = now
@@ -272,6 +274,19 @@ def complete(session: Session, patient: User, slug: str) -> ModuleStatus:
 
 
 # ---------------------------------------------------------------- the weekly check-in
+
+#: Finishing this module ends treatment (clinical-rules.md §5: the end-of-treatment check-in).
+LAST_MODULE_NUMBER = 7
+
+
+def _end_of_treatment(session: Session, patient: User, at: datetime) -> None:
+    try:
+        from app.assessments import service as assessments
+    except ModuleNotFoundError as e:
+        if e.name in ("app.assessments", "app.assessments.service"):
+            return
+        raise
+    assessments.start_end_of_treatment(session, patient.id, at, reason="module7_completed")
 
 
 def checkin_needed(session: Session, patient: User) -> bool:
