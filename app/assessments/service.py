@@ -46,6 +46,7 @@ class AssessmentView:
     difficulty: int | None
     taken_at: datetime
     flags: list[Flag] = field(default_factory=list)
+    imported: bool = False     # from `icbt import-scores` (an earlier service's record)
 
     @property
     def score(self) -> scoring.Score:
@@ -121,6 +122,7 @@ def _view(session: Session, row: Assessment) -> AssessmentView:
         item9=answers[scoring.PHQ9_SUICIDE_ITEM - 1] if row.instrument == "phq9" else None,
         answers=answers, difficulty=_unseal(session, row, "difficulty_enc"), taken_at=row.taken_at,
         flags=[Flag(d["rule"], Tier(d["tier"]), None, "stored") for d in _unseal(session, row, "flags_enc") or []],
+        imported=row.imported_at is not None,
     )
 
 

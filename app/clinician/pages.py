@@ -37,7 +37,19 @@ def patient_page(request: Request, session: SessionDep, clinician: PageClinician
     return render(request, "clinician/patient.html", {
         "rec": rec, "age": lambda at: age_words(at, now), "until": lambda at: until_words(at, now),
         "band_labels": service.BAND_LABELS, "sections": _plan_sections(),
-        "page_title": rec.name or rec.email})
+        "checkins": _checkin_record(rec), "page_title": rec.name or rec.email})
+
+
+def _checkin_record(rec: service.PatientRecord) -> dict[str, object]:
+    """Change lines in the clinician's voice, the outcome so far and item-level answers."""
+    from app.accounts import service as accounts
+    from app.assessments import record, scoring
+    views = sorted([*rec.scores.get("phq9", []), *rec.scores.get("gad7", [])], key=lambda v: v.taken_at)
+    since = accounts.enrolled_at(rec.patient)
+    return {"lines": [record.change_line(i, views, since) for i in ("phq9", "gad7")],
+            "outcome": record.outcome_line(rec.outcome) if rec.outcome is not None else None,
+            "answer_rows": {i: record.item_rows(views, i) for i in ("phq9", "gad7")},
+            "specs": scoring.INSTRUMENTS}
 
 
 def _plan_sections():  # type: ignore[no-untyped-def]
