@@ -180,3 +180,13 @@ def finished(request: Request, session: SessionDep, patient: PagePatient, slug: 
     return render(request, "patient/module_finished.html", {
         "page_title": f"You finished module {module.number}", "module": module, "status": status,
         "next": nxt, "next_opens": nxt.opens_text(clock.now()) if nxt and not nxt.is_open else None})
+
+
+# ---------------------------------------------------------------- background reading
+
+
+@router.get("/learn/depression-and-anxiety")
+def about_depression_and_anxiety(request: Request, patient: PagePatient) -> Response:
+    """What depression and anxiety are: how common, what keeps them going, what helps."""
+    return render(request, "patient/about_depression_anxiety.html",
+                  {"page_title": "About depression and anxiety"})
