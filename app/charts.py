@@ -199,7 +199,7 @@ def score_chart(instrument: str, points: Sequence[tuple[datetime, int | None]], 
         yc = _y(caseness, top)
         parts.append(f'<line x1="{X0}" y1="{_f(yc)}" x2="{X1}" y2="{_f(yc)}" stroke="{INK}" '
                      f'stroke-width="1.5" stroke-dasharray="6 4"/>')
-        parts.append(_text(X0 + 4, yc - 4, f"caseness {caseness}", size=LABEL, fill=INK))
+        parts.append(_text(X1 - 4, yc + 15, f"caseness {caseness}", anchor="end", size=LABEL, fill=INK))
 
     scale = _TimeScale([t for t, _ in pts])
     parts += _x_axis(scale)

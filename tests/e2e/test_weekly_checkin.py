@@ -35,12 +35,14 @@ def test_first_checkin_asks_phq9_then_gad7_by_keyboard(page, live_server, base_u
     sign_in(page, base_url, email)
     expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
     expect(page.get_by_text(re.compile("Due now: nine questions about your mood"))).to_be_visible()
+    j.check("weekly-home")
 
     # "Do my check-in" on the home page, reached and followed by keyboard
     info = tab_to(page, lambda i: i["tag"] == "a" and i["text"] == "Do my check-in", "Do my check-in")
     assert info["text"] == "Do my check-in"
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=re.compile("Mood check-in"))).to_be_visible()
+    j.check("weekly-phq9")
     answer_by_keyboard(page, PHQ9, 1)
     info = tab_to(page, lambda i: i["tag"] == "button", "the submit button", limit=1)
     assert info["text"] == "Next: the anxiety questions", info
