@@ -164,6 +164,15 @@ def not_safe(request: Request, session: SessionDep, patient: PagePatient) -> Res
 # ---------------------------------------------------------------- progress
 
 
+def _outcome(session: Session, patient: User) -> dict[str, Any]:
+    """The episode's outcome in plain words (change.OUTCOME_WORDS), and the end-of-treatment
+    and follow-up check-ins once treatment has ended."""
+    from app.assessments import change, followup
+    outcome = service.episode_outcome(session, patient)
+    return {"outcome_words": change.OUTCOME_WORDS[outcome.label][0],
+            "treatment": followup.schedule(session, patient.id)}
+
+
 @router.get("/progress")
 def progress(request: Request, session: SessionDep, patient: PagePatient) -> Response:
     views = service.history(session, patient.id)
@@ -175,6 +184,7 @@ def progress(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "mood": charts.mood_chart([(m.recorded_at, int(m.mood)) for m in moods],
                                   title=f"Your mood over the last {MOOD_CHART_DAYS} days"),
         "scores": score_charts, "streak": diary.streak(session, patient.id),
+        **_outcome(session, patient),
         "mood_days": MOOD_CHART_DAYS, "enrolled_at": accounts.enrolled_at(patient),
         "page_title": "Your progress"})
 

@@ -86,3 +86,21 @@ def test_not_enough_data_is_kept_apart(session):
     patient, _ = care_pair(session)
     submit(session, patient, "phq9", phq9(14))
     assert service.episode_outcome(session, patient.user).label == "not_enough_data"
+
+
+def test_outcome_in_plain_words_for_the_patient(client, session, frozen_clock):
+    from tests.assessments.test_assessments_pages import text_of
+    from tests.factories import browser_login
+    patient, _ = care_pair(session)
+    browser_login(client, patient)
+    assert "There are not yet enough check-ins to say how things have changed." in text_of(client.get("/progress").text)
+    both(session, patient, 16, 12)
+    service.start_end_of_treatment(session, patient.user.id, T0)
+    session.commit()
+    frozen_clock(later(days=1))
+    both(session, patient, 4, 3)
+    browser_login(client, patient)
+    page = text_of(client.get("/progress").text)
+    assert "How things changed over your treatment" in page
+    assert "Your scores have come down by a reliable amount and are now below the levels" in page
+    assert "End-of-treatment check-in: done" in page
