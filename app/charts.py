@@ -146,9 +146,12 @@ def _band_of(instrument: str, total: int) -> str:
 
 
 def score_chart(instrument: str, points: Sequence[tuple[datetime, int | None]], *,
-                ident: str | None = None, title: str | None = None) -> Chart:
+                ident: str | None = None, title: str | None = None,
+                caseness: int | None = None, clinician: bool = False) -> Chart:
     """One questionnaire's totals over time, on its severity bands. `points` are
-    (taken_at, total); totals of None (no valid score) are left out."""
+    (taken_at, total); totals of None (no valid score) are left out. `caseness`: draw a
+    dashed line at that total (the clinician's record: PHQ-9 10, GAD-7 8); `clinician`:
+    the summary speaks to the clinician about the patient, not to the patient."""
     spec = scoring.get_instrument(instrument)
     top = spec.max_total
     pts = sorted(((t, v) for t, v in points if v is not None), key=lambda p: p[0])
@@ -157,10 +160,15 @@ def score_chart(instrument: str, points: Sequence[tuple[datetime, int | None]], 
     headers = ("Date", "Score", "Range")
     rows = [(_day_year(t), f"{v} out of {top}", band_label(_band_of(instrument, v))) for t, v in pts]
     if not pts:
-        return Chart(title, Markup(""), f"No {spec.name} check-ins yet. Your scores will show here "
-                     "after your first one.", headers, [], empty=True, ident=ident)
+        return Chart(title, Markup(""), f"No {spec.name} check-ins yet." + (
+            "" if clinician else " Your scores will show here after your first one."),
+            headers, [], empty=True, ident=ident)
     first, last = pts[0], pts[-1]
-    if len(pts) == 1:
+    if clinician:
+        summary = (f"{len(pts)} {spec.name} score{'s' if len(pts) != 1 else ''}: first {first[1]} on "
+                   f"{_day_year(first[0])}, latest {last[1]} on {_day_year(last[0])}"
+                   + (f"; caseness line at {caseness}" if caseness is not None else "") + ".")
+    elif len(pts) == 1:
         summary = (f"Your first {spec.name} score is {last[1]} out of {top} "
                    f"({band_label(_band_of(instrument, last[1])).lower()}), on {_day_year(last[0])}.")
     else:
@@ -187,6 +195,11 @@ def score_chart(instrument: str, points: Sequence[tuple[datetime, int | None]], 
                      f'stroke="#ffffff" stroke-width="1"/>')
         parts.append(_text(X0 - 5, y_bottom + 4.5, str(low), anchor="end"))
     parts.append(_text(X0 - 5, _y(top, top) + 10, str(top), anchor="end"))
+    if caseness is not None:
+        yc = _y(caseness, top)
+        parts.append(f'<line x1="{X0}" y1="{_f(yc)}" x2="{X1}" y2="{_f(yc)}" stroke="{INK}" '
+                     f'stroke-width="1.5" stroke-dasharray="6 4"/>')
+        parts.append(_text(X1 - 4, yc + 15, f"caseness {caseness}", anchor="end", size=LABEL, fill=INK))
 
     scale = _TimeScale([t for t, _ in pts])
     parts += _x_axis(scale)

@@ -93,13 +93,19 @@ def describe(rule: str, value: Any, detail: str | None) -> str:
         if rule == rules.ITEM9_UNKNOWN:
             return "Item 9 was not answered"
         if rule == rules.SEVERE_SCORE:
-            return f"PHQ-9 total {value}"
+            instrument = detail.split(">=")[0] if ">=" in detail else "phq9"
+            return f"{_INSTRUMENT_NAMES.get(instrument, instrument)} total {value}"
         if rule == rules.RELIABLE_DETERIORATION:
             instrument, change, ref = detail.split(":")
             kind, ref_total = ref.split("=")
             against = "the baseline" if kind == "vs_baseline" else "the best score so far"
             return (f"{_INSTRUMENT_NAMES.get(instrument, instrument)} {value}: {change} compared with "
                     f"{against} ({ref_total})")
+        if rule == rules.NOT_ON_TRACK and ":no_reliable_improvement:" in detail:
+            instrument, _, day, base = detail.split(":")
+            return (f"{_INSTRUMENT_NAMES.get(instrument, instrument)} {value} on day {day.split('=')[1]}: "
+                    f"still at caseness with no reliable improvement from the baseline "
+                    f"({base.split('=')[1]}) on the last two check-ins")
         if rule == rules.NOT_ON_TRACK:
             week, upper = (part.split("=")[1] for part in detail.split(":"))
             return f"PHQ-9 {value} in week {week}, above the expected-recovery band (up to {upper}) twice running"
@@ -110,7 +116,8 @@ def describe(rule: str, value: Any, detail: str | None) -> str:
         if rule == rules.DISENGAGED:
             return f"No lesson, diary or check-in for {value} days"
         if rule == rules.MISSED_CHECKIN:
-            first = " (no PHQ-9 since enrolment)" if detail == "no_phq9_since_enrolment" else ""
+            first = (" (no complete PHQ-9 and GAD-7 since enrolment)"
+                     if detail in ("no_checkin_since_enrolment", "no_phq9_since_enrolment") else "")
             return f"Weekly check-in {value} days overdue{first}"
         if rule == rules.PATIENT_REPORTED_EMERGENCY:
             where = "mood diary" if value == "diary" else "check-in result page"

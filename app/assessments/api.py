@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
 
-from app import clock
 from app.accounts.dependencies import CurrentPatient
 from app.accounts.models import User
 from app.assessments import service
@@ -88,9 +87,11 @@ def history(patient: CurrentPatient, session: SessionDep,
 
 @router.get("/assessments/due", response_model=DueOut)
 def due(patient: CurrentPatient, session: SessionDep) -> DueOut:
-    """When the weekly check-in is due (7 days after the last PHQ-9; at enrolment if none)."""
-    at = service.next_due(session, patient)
-    return DueOut(next_due=at, due_now=at <= clock.now())
+    """When the weekly check-in (PHQ-9 then GAD-7) is due: 7 days after both were last done;
+    at enrolment if never."""
+    d = service.due(session, patient)
+    return DueOut(next_due=d.next_due, due_now=d.due_now, instruments=list(d.instruments),
+                  remaining=list(d.remaining))
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut)

@@ -233,20 +233,39 @@ def summarise_change(phq_history: Sequence[int], gad_history: Sequence[int]) -> 
 
 
 # --------------------------------------------------------------------------------------
-# Episode outcome (clinical-rules.md §5): first and last valid scores of the episode
+# The episode's outcome (clinical-rules.md §5; NHS Talking Therapies definitions)
 # --------------------------------------------------------------------------------------
 
-#: An instrument counts towards an outcome once it has this many valid scores.
-MIN_SCORES_FOR_OUTCOME: Final = 2
+#: Outcome labels, most specific first: `episode_outcome` picks the first that holds.
+#: A reliable deterioration outranks everything else that can hold at the same time (one
+#: measure may rise reliably while both end below caseness): it must never be hidden by a
+#: "recovery". "not_applicable" is for a patient not at caseness at baseline with no
+#: reliable change; "not_enough_data" (fewer than two valid scores of an instrument used)
+#: is kept apart from it, so missing data are never counted as exclusions.
+OUTCOME_LABELS: Final = ("not_enough_data", "reliable_deterioration", "reliable_recovery", "recovery",
+                         "reliable_improvement", "not_applicable", "no_reliable_change")
+#: Plain words for the labels: for patients (first) and clinicians (second).
+OUTCOME_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "reliable_recovery": ("Your scores have come down by a reliable amount and are now below the levels at "
+                          "which services usually offer help.", "Reliable recovery"),
+    "recovery": ("Your scores are now below the levels at which services usually offer help.", "Recovery"),
+    "reliable_improvement": ("Your scores have come down by more than week-to-week ups and downs.",
+                             "Reliable improvement"),
+    "reliable_deterioration": ("At least one of your scores has gone up by more than week-to-week ups and "
+                               "downs. Please talk this over with your care team.", "Reliable deterioration"),
+    "no_reliable_change": ("Your scores have not changed by more than week-to-week ups and downs.",
+                           "No reliable change"),
+    "not_applicable": ("Your scores were already below the levels at which services usually offer help when "
+                       "you started, so recovery does not apply.", "Not applicable (not at caseness at baseline)"),
+    "not_enough_data": ("There are not yet enough check-ins to say how things have changed.",
+                        "Not enough data (fewer than two scores of a measure used)"),
+}
 
 
 @dataclass(frozen=True)
 class EpisodeOutcome:
-    """One episode's outcome. Booleans are None when not applicable or not enough data.
-
-    label: "reliable_recovery", "recovery", "reliable_improvement",
-    "reliable_deterioration", "no_reliable_change", "not_applicable", "not_enough_data".
-    """
+    """The outcome of one episode from its first and last valid scores. None = not
+    applicable or not enough data (see `label`, one of OUTCOME_LABELS)."""
 
     enough_data: bool
     at_caseness: bool | None
@@ -257,33 +276,34 @@ class EpisodeOutcome:
     label: str
 
 
-NOT_ENOUGH_DATA: Final = "not_enough_data"
-
-
 def episode_outcome(phq_totals: Sequence[int], gad_totals: Sequence[int]) -> EpisodeOutcome:
-    """Outcome of an episode from its valid totals, oldest first.
+    """The episode's outcome (NHS Talking Therapies; CORC combination), from the valid totals
+    of each instrument in the episode, oldest first (None entries are skipped).
 
-    Enough data = at least one instrument used, and every instrument used (one with any
-    score) has at least two scores; otherwise "not enough data", never an exclusion.
-    Caseness at baseline: PHQ-9 >= 10 or GAD-7 >= 8. Recovery is not applicable (None) for
-    an episode not at caseness at baseline. Label precedence: reliable deterioration first
-    (CORC: it outweighs any improvement), then reliable recovery, recovery, reliable
-    improvement, not applicable (no case, no reliable change), no reliable change.
-    """
-    phq = [_check_total("phq9", t, f"PHQ-9 totals[{i}]") for i, t in enumerate(phq_totals)]
-    gad = [_check_total("gad7", t, f"GAD-7 totals[{i}]") for i, t in enumerate(gad_totals)]
-    used = [h for h in (phq, gad) if h]
-    if not used or any(len(h) < MIN_SCORES_FOR_OUTCOME for h in used):
-        return EpisodeOutcome(False, None, None, None, None, None, NOT_ENOUGH_DATA)
-    pb, pl = (phq[0], phq[-1]) if phq else (None, None)
-    gb, gl = (gad[0], gad[-1]) if gad else (None, None)
-    combined = combined_reliable_change(_reliable_change_or_none("phq9", pb, pl),
-                                        _reliable_change_or_none("gad7", gb, gl))
-    improved, deteriorated = combined == IMPROVEMENT, combined == DETERIORATION
-    at_case = bool(_any_at_or_above([(pb, PHQ9_CASENESS), (gb, GAD7_CASENESS)]))
-    rec = recovery(pb, gb, pl, gl)
-    recovered = None if rec == NOT_APPLICABLE else rec == RECOVERED
-    reliably_recovered = None if recovered is None else (recovered and improved)
+    An instrument is "used" when it has any score; there is enough data when every
+    instrument used has at least two. Then, comparing first and last: at caseness = PHQ-9
+    >= 10 or GAD-7 >= 8 at the first score of any instrument used; reliable improvement =
+    at least one measure reliably improved and none reliably deteriorated; reliable
+    deterioration = at least one reliably deteriorated; recovery (only when at caseness,
+    else None) = below caseness at the last score of every instrument used; reliable
+    recovery = recovery and reliable improvement."""
+    series = {"phq9": [t for t in phq_totals if t is not None], "gad7": [t for t in gad_totals if t is not None]}
+    for instrument, totals in series.items():
+        for t in totals:
+            _check_total(instrument, t, "score")
+    used = {k: v for k, v in series.items() if v}
+    if not used or any(len(v) < 2 for v in used.values()):
+        return EpisodeOutcome(False, None, None, None, None, None, "not_enough_data")
+    cut = {"phq9": PHQ9_CASENESS, "gad7": GAD7_CASENESS}
+    at_caseness = any(v[0] >= cut[k] for k, v in used.items())
+    changes = [reliable_change(k, v[0], v[-1]) for k, v in used.items()]
+    deteriorated = DETERIORATION in changes
+    improved = IMPROVEMENT in changes and not deteriorated
+    recovered: bool | None = None
+    reliably_recovered: bool | None = None
+    if at_caseness:
+        recovered = all(v[-1] < cut[k] for k, v in used.items())
+        reliably_recovered = recovered and improved
     if deteriorated:
         label = "reliable_deterioration"
     elif reliably_recovered:
@@ -292,8 +312,8 @@ def episode_outcome(phq_totals: Sequence[int], gad_totals: Sequence[int]) -> Epi
         label = "recovery"
     elif improved:
         label = "reliable_improvement"
-    elif not at_case:
-        label = NOT_APPLICABLE
+    elif not at_caseness:
+        label = "not_applicable"
     else:
-        label = NO_RELIABLE_CHANGE
-    return EpisodeOutcome(True, at_case, improved, deteriorated, recovered, reliably_recovered, label)
+        label = "no_reliable_change"
+    return EpisodeOutcome(True, at_caseness, improved, deteriorated, recovered, reliably_recovered, label)

@@ -24,9 +24,25 @@ class Assessment(UUIDPk, Timestamps, Base):
     instrument: Mapped[str] = mapped_column(String(8))  # "phq9" | "gad7"
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    #: Set when the check-in came from `icbt import-scores` (an earlier service's record):
+    #: it counts as history for charts and rules, but raised no alerts when imported.
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # Always sealed, nulls included (as JSON), so that which values are missing does not show.
     answers_enc: Mapped[bytes] = mapped_column(EncryptedBytes)     # JSON list, null = missing item
     total_enc: Mapped[bytes] = mapped_column(EncryptedBytes)       # JSON int, or null: no valid score
-    difficulty_enc: Mapped[bytes] = mapped_column(EncryptedBytes)  # JSON int 0-3 or null (PHQ-9 only)
+    difficulty_enc: Mapped[bytes] = mapped_column(EncryptedBytes)  # JSON int 0-3 or null (either instrument)
     flags_enc: Mapped[bytes] = mapped_column(EncryptedBytes)       # JSON [{"rule", "tier"}] raised
+
+
+class TreatmentEnd(UUIDPk, Timestamps, Base):
+    """The end of a patient's treatment (clinical-rules.md §5): module 7 finished or the
+    episode closed by a clinician. The end-of-treatment check-in is due from `ended_at`, the
+    follow-ups 4 and 12 weeks later. One row per patient; a later end moves it."""
+
+    __tablename__ = "treatment_ends"
+    __table_args__ = (UniqueConstraint("patient_id", name="uq_treatment_ends_patient_id"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(24))  # "module7_completed" | "episode_closed"

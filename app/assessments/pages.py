@@ -17,7 +17,7 @@ from app import charts, clock
 from app.accounts import service as accounts
 from app.accounts.dependencies import PagePatient
 from app.accounts.models import User
-from app.assessments import change, scoring, service
+from app.assessments import scoring, service, words
 from app.db import SessionDep
 from app.diary import service as diary
 from app.errors import Conflict, InvalidInput, NotFound
@@ -29,26 +29,9 @@ log = logging.getLogger("icbt.assessments")
 router = APIRouter(include_in_schema=False)
 
 TITLES: Final = {"phq9": "Mood check-in", "gad7": "Anxiety check-in"}
-TOPIC: Final = {"phq9": "low mood", "gad7": "worry and anxiety"}
 MINUTES: Final = {"phq9": 2, "gad7": 2}
 #: Mood chart window on the progress page.
 MOOD_CHART_DAYS: Final = 90
-
-#: What a band means, in kind words and without a diagnosis. {topic}: "low mood" / "worry and anxiety".
-MEANING: Final = {
-    "minimal": "Your answers suggest that {topic} has not been much of a problem over the last two weeks.",
-    "mild": "Your answers suggest some {topic} over the last two weeks. Many people have weeks like "
-            "this, and the skills in the programme can help.",
-    "moderate": "Your answers suggest that {topic} has been a real struggle over the last two weeks. "
-                "That is hard. Keep going with the programme, and think about talking it over with "
-                "your care team.",
-    "moderately_severe": "Your answers suggest that {topic} has been weighing on you a lot over the "
-                         "last two weeks. You do not have to manage this on your own: your care team "
-                         "can help.",
-    "severe": "Your answers suggest that the last two weeks have been very hard. Please do not carry "
-              "this alone: talk to your care team soon, and use the help on this page if you need it now.",
-}
-
 
 def _local_next(nxt: str | None) -> str | None:
     """A "continue" address inside this site only (e.g. /modules/<slug> from a module's
@@ -73,11 +56,12 @@ def _options(spec: scoring.Instrument) -> list[tuple[int, str]]:
 
 @router.get("/checkins")
 def checkins(request: Request, session: SessionDep, patient: PagePatient) -> Response:
-    due_at = service.next_due(session, patient)
+    due = service.due(session, patient)
     latest = {k: service.latest(session, patient.id, k) for k in scoring.INSTRUMENTS}
     pending = latest["phq9"] if latest["phq9"] and latest["phq9"].ask_item9_again else None
     return render(request, "patient/checkins.html", {
-        "due_at": due_at, "due_now": due_at <= clock.now(), "today": clock.now().date(),
+        "due_at": due.next_due, "due_now": due.due_now, "due": due, "today": clock.now().date(),
+        "due_minutes": sum(MINUTES[k] for k in due.remaining),
         "latest": latest, "pending": pending,
         "instruments": scoring.INSTRUMENTS, "titles": TITLES, "minutes": MINUTES,
         "band_label": charts.band_label, "page_title": "Check-ins"})
@@ -95,59 +79,13 @@ def history(request: Request, session: SessionDep, patient: PagePatient) -> Resp
 # ---------------------------------------------------------------- result
 
 
-def _change_words(session: Session, patient: User, a: service.AssessmentView) -> list[str]:
-    """Change since baseline, in plain words (clinical-rules.md §3 via change.summarise_change)."""
-    spec = scoring.INSTRUMENTS[a.instrument]
-    if a.total is None:
-        return []
-    base = service.baseline(session, patient, a.instrument)
-    if base is None or base.id == a.id or base.taken_at > a.taken_at:
-        return [f"This is your first {spec.name} check-in, so it is your starting point. "
-                "Later check-ins will be compared with it."]
-    s = service.change_summary(session, patient, until=a.taken_at)
-    phq = a.instrument == "phq9"
-    diff = a.total - base.total  # type: ignore[operator]
-    when = base.taken_at.strftime("%-d %B %Y")
-    if diff < 0:
-        words = [f"Your score is {-diff} {'point' if diff == -1 else 'points'} lower than at your first "
-                 f"check-in on {when}, when it was {base.total}."]
-    elif diff > 0:
-        words = [f"Your score is {diff} {'point' if diff == 1 else 'points'} higher than at your first "
-                 f"check-in on {when}, when it was {base.total}."]
-    else:
-        words = [f"Your score is the same as at your first check-in on {when}."]
-    reliable = s.phq9_reliable_change if phq else s.gad7_reliable_change
-    if reliable == change.IMPROVEMENT:
-        words.append("That is a reliable improvement: a change big enough that it is unlikely to be "
-                     "just a good week.")
-    elif reliable == change.DETERIORATION:
-        words.append("That is a reliable rise: things seem to have got harder since you started. "
-                     "It is worth talking about with your care team.")
-    elif diff != 0:
-        words.append("Changes of this size can come and go from week to week, so it is too early to "
-                     "call it a real change.")
-    if phq and s.phq9_response:
-        words.append("Your score has fallen by half or more since you started. In treatment terms, "
-                     "that is called a response.")
-    if phq and s.phq9_remission and (base.total or 0) >= change.PHQ9_REMISSION_BELOW:
-        words.append(f"Your score is now below {change.PHQ9_REMISSION_BELOW}, the range services call "
-                     "remission.")
-    if s.reliable_recovery == change.RECOVERED:
-        words.append("Your mood and anxiety scores are now both below the levels at which people are "
-                     "usually offered help, and the change is reliable: services call this reliable recovery.")
-    elif s.recovery == change.RECOVERED:
-        words.append("Your mood and anxiety scores are now both below the levels at which people are "
-                     "usually offered help: services call this recovery.")
-    return words
-
-
 def _result_context(session: Session, patient: User, a: service.AssessmentView) -> dict[str, Any]:
     spec = scoring.INSTRUMENTS[a.instrument]
     pathway = a.escalation
     rule_names = {f.rule for f in a.flags}
     config = service.monitoring_config()
     item9_any = a.item9 is not None and a.item9 >= config.item9_any_min
-    severe = (a.instrument == "phq9" and a.total is not None and a.total >= config.severe_phq9_min) \
+    severe = (a.total is not None and a.total >= rules.severe_min(a.instrument, config)) \
         or bool(rule_names & rules.CRISIS_RESOURCES_RULES)
     pathway_has_crisis = pathway is not None and pathway.tier in ("urgent", "emergency")
     care = _care_team(session, patient, a) if pathway is not None else None
@@ -155,8 +93,8 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
     return {
         "a": a, "spec": spec, "title": TITLES[a.instrument],
         "band": charts.band_label(a.severity).lower() if a.severity else None,
-        "meaning": MEANING[a.severity].format(topic=TOPIC[a.instrument]) if a.severity else None,
-        "change_words": _change_words(session, patient, a),
+        "meaning": words.MEANING[a.severity].format(topic=words.TOPIC[a.instrument]) if a.severity else None,
+        "change_words": words.change_words(session, patient, a),
         "pathway": pathway, "care": care,
         "has_plan": safety.get(session, patient.id) is not None,
         # a routine tier with a severe score or item 9 > 0 still gets the crisis resources,
@@ -189,8 +127,15 @@ def result(request: Request, session: SessionDep, patient: PagePatient, assessme
     a = service.get(session, patient.id, assessment_id)
     if a.ask_item9_again and item9 != "skip":
         return _item9_page(request, a, {})
+    nxt = _local_next(next)
     return render(request, "patient/checkin_result.html",
-                  {**_result_context(session, patient, a), "next": _local_next(next)})
+                  {**_result_context(session, patient, a), "next": nxt, "next_label": _next_label(nxt)})
+
+
+def _next_label(nxt: str | None) -> str:
+    if nxt and nxt.startswith("/checkins/"):
+        return "Carry on with the next questions"
+    return "Carry on to your module" if nxt and nxt.startswith("/modules") else "Carry on"
 
 
 def _item9_page(request: Request, a: service.AssessmentView, errors: dict[str, str],
@@ -231,6 +176,15 @@ def not_safe(request: Request, session: SessionDep, patient: PagePatient) -> Res
 # ---------------------------------------------------------------- progress
 
 
+def _outcome(session: Session, patient: User) -> dict[str, Any]:
+    """The episode's outcome in plain words (change.OUTCOME_WORDS), and the end-of-treatment
+    and follow-up check-ins once treatment has ended."""
+    from app.assessments import change, followup
+    outcome = service.episode_outcome(session, patient)
+    return {"outcome_words": change.OUTCOME_WORDS[outcome.label][0],
+            "treatment": followup.schedule(session, patient.id)}
+
+
 @router.get("/progress")
 def progress(request: Request, session: SessionDep, patient: PagePatient) -> Response:
     views = service.history(session, patient.id)
@@ -242,8 +196,83 @@ def progress(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "mood": charts.mood_chart([(m.recorded_at, int(m.mood)) for m in moods],
                                   title=f"Your mood over the last {MOOD_CHART_DAYS} days"),
         "scores": score_charts, "streak": diary.streak(session, patient.id),
+        **_outcome(session, patient),
         "mood_days": MOOD_CHART_DAYS, "enrolled_at": accounts.enrolled_at(patient),
         "page_title": "Your progress"})
+
+
+# ---------------------------------------------------------------- the weekly check-in flow
+
+#: Ids of the check-ins done so far in one weekly flow (at most one per instrument).
+MAX_FLOW_IDS: Final = len(rules.WEEKLY_INSTRUMENTS)
+
+
+def _flow(raw: str | None) -> tuple[str, ...]:
+    """The instruments of this weekly flow, in the weekly order ("phq9,gad7"); () if none."""
+    wanted = {p.strip() for p in (raw or "").split(",")}
+    return tuple(i for i in rules.WEEKLY_INSTRUMENTS if i in wanted)
+
+
+def _ids(raw: str | None) -> list[uuid.UUID]:
+    out: list[uuid.UUID] = []
+    for part in (raw or "").split(",")[:MAX_FLOW_IDS]:
+        try:
+            out.append(uuid.UUID(part.strip()))
+        except ValueError:
+            continue
+    return out
+
+
+def _flow_query(flow: tuple[str, ...], done: list[uuid.UUID], nxt: str | None) -> str:
+    q = f"flow={','.join(flow)}"
+    if done:
+        q += "&done=" + ",".join(str(i) for i in done)
+    if nxt:
+        q += f"&next={quote(nxt, safe='')}"
+    return q
+
+
+@router.get("/checkins/weekly")
+def weekly(session: SessionDep, patient: PagePatient,
+           next: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """"Do my check-in": the PHQ-9 and then the GAD-7 (those of them still due; both when
+    the patient chooses to do it before it is due)."""
+    d = service.due(session, patient)
+    flow = d.remaining or d.instruments
+    return redirect(f"/checkins/{flow[0]}?{_flow_query(flow, [], _local_next(next))}")
+
+
+@router.get("/checkins/weekly/result")
+def weekly_result(request: Request, session: SessionDep, patient: PagePatient,
+                  ids: Annotated[str, Query(max_length=80)] = "",
+                  next: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """One result page for the whole weekly check-in."""
+    views = [service.get(session, patient.id, i) for i in _ids(ids)]
+    if not views:
+        raise NotFound("We could not find that check-in.")
+    for a in views:
+        if a.ask_item9_again:
+            return redirect(f"/checkins/results/{a.id}")
+    results = [_result_context(session, patient, a) for a in views]
+    all_flags = [f for a in views for f in a.flags]
+    pathway = service.escalation_for(all_flags)
+    has_crisis = pathway is not None and pathway.tier in ("urgent", "emergency")
+    crisis = [r["crisis"] for r in results if r["crisis"]][:1]
+    care = None
+    if pathway is not None:  # the care team's real state for the alert the flow raised
+        from app.alerts import honesty
+        alert = honesty.latest_active(session, patient.id, {f.rule for f in all_flags})
+        care = honesty.status_for(session, alert) if alert is not None else None
+    nxt = _local_next(next)
+    return render(request, "patient/checkin_weekly_result.html", {
+        "results": results, "pathway": pathway, "care": care,
+        "crisis": None if has_crisis or not crisis else crisis[0],
+        "emergency": escalation.pathway_out("emergency"),
+        "item9_any": any(r["item9_any"] for r in results),
+        "has_plan": any(r["has_plan"] for r in results),
+        "alert_statuses": _alert_statuses(session, patient) if all_flags else [],
+        "taken_at": views[-1].taken_at, "next": nxt, "next_label": _next_label(nxt),
+        "page_title": "Your check-in results"})
 
 
 # ---------------------------------------------------------------- the forms
@@ -258,21 +287,51 @@ def _answer(raw: str) -> int | None:
 
 def _form_page(request: Request, spec: scoring.Instrument, form: dict[str, str], errors: dict[str, str],
                key: str, status_code: int = 200) -> Response:
+    flow = _flow(form.get("flow"))
+    step = flow.index(spec.key) + 1 if spec.key in flow else None
     return render(request, "patient/checkin_form.html", {
         "spec": spec, "title": TITLES[spec.key], "options": _options(spec), "form": form,
         "errors": errors, "idempotency_key": key, "minutes": MINUTES[spec.key],
         "difficulty_options": [(o.value, o.label) for o in spec.difficulty.options] if spec.difficulty else [],
-        "page_title": f"{TITLES[spec.key]} ({spec.name})"}, status_code=status_code)
+        "step": step, "steps": len(flow), "page_title": f"{TITLES[spec.key]} ({spec.name})"},
+        status_code=status_code)
 
 
 @router.get("/checkins/{instrument}")
 def form(request: Request, patient: PagePatient, instrument: str,
-         next: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+         next: Annotated[str | None, Query(max_length=200)] = None,
+         flow: Annotated[str | None, Query(max_length=40)] = None,
+         done: Annotated[str | None, Query(max_length=80)] = None) -> Response:
     spec = _instrument(instrument)
-    return _form_page(request, spec, {"next": _local_next(next) or ""}, {}, secrets.token_urlsafe(24))
+    steps = _flow(flow)
+    values = {"next": _local_next(next) or "", "flow": ",".join(steps) if spec.key in steps else "",
+              "done": ",".join(str(i) for i in _ids(done)) if spec.key in steps else ""}
+    return _form_page(request, spec, values, {}, secrets.token_urlsafe(24))
 
 
 A = Annotated[str, Form(max_length=10)]
+
+DIFFICULTY_MISSING: Final = ("You ticked at least one problem, so please also answer this last question.")
+
+
+def _after_submit(session: Session, patient: User, spec: scoring.Instrument, res: service.SubmitResult,
+                  form: dict[str, str]) -> Response:
+    """Where the patient goes next: the next questionnaire of the weekly flow, or the result.
+    A PHQ-9 that needs urgent help shows its own result (with that help) first."""
+    nxt = form["next"] or None
+    flow = _flow(form["flow"])
+    if spec.key not in flow:
+        then = f"?next={quote(nxt)}" if nxt else ""
+        return redirect(f"/checkins/results/{res.assessment.id}{then}")
+    done = [i for i in _ids(form["done"]) if i != res.assessment.id] + [res.assessment.id]
+    rest = flow[flow.index(spec.key) + 1:]
+    if rest:
+        following = f"/checkins/{rest[0]}?{_flow_query(flow, done, nxt)}"
+        if res.escalation is not None and res.escalation.tier in ("urgent", "emergency"):
+            return redirect(f"/checkins/results/{res.assessment.id}?next={quote(following, safe='')}")
+        return redirect(following)
+    then = f"&next={quote(nxt, safe='')}" if nxt else ""
+    return redirect(f"/checkins/weekly/result?ids={','.join(str(i) for i in done)}{then}")
 
 
 @router.post("/checkins/{instrument}")
@@ -280,12 +339,17 @@ def submit(request: Request, session: SessionDep, patient: PagePatient, instrume
            q1: A = "", q2: A = "", q3: A = "", q4: A = "", q5: A = "", q6: A = "", q7: A = "",
            q8: A = "", q9: A = "", difficulty: A = "",
            idempotency_key: Annotated[str, Form(max_length=64)] = "",
-           next: Annotated[str, Form(max_length=200)] = "") -> Response:
+           next: Annotated[str, Form(max_length=200)] = "",
+           flow: Annotated[str, Form(max_length=40)] = "",
+           done: Annotated[str, Form(max_length=80)] = "") -> Response:
     spec = _instrument(instrument)
     raw = {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5, "q6": q6, "q7": q7, "q8": q8, "q9": q9}
     form = {f"q{i.number}": raw[f"q{i.number}"] for i in spec.items}
     form["difficulty"] = difficulty
     form["next"] = _local_next(next) or ""
+    steps = _flow(flow)
+    form["flow"] = ",".join(steps) if spec.key in steps else ""
+    form["done"] = ",".join(str(i) for i in _ids(done)) if form["flow"] else ""
     key = idempotency_key.strip() or secrets.token_urlsafe(24)
     errors: dict[str, str] = {}
     answers: list[int | None] = []
@@ -297,19 +361,21 @@ def submit(request: Request, session: SessionDep, patient: PagePatient, instrume
     diff_value = _answer(difficulty) if spec.difficulty else None
     if spec.difficulty and difficulty.strip() and diff_value is None:
         errors["difficulty"] = "Please choose one of the answers."
+    elif spec.difficulty and diff_value is None and any(a for a in answers if a is not None):
+        # Every error at once: the difficulty question is required as soon as any answer
+        # is above 0, whether or not the other questions are complete yet.
+        errors["difficulty"] = DIFFICULTY_MISSING
     if not errors:
         try:
             res = service.submit(session, patient, spec.key, answers, diff_value,
                                  idempotency_key=key, difficulty_required=True)
         except InvalidInput as e:
             if e.field == "difficulty":
-                errors["difficulty"] = ("You ticked at least one problem, so please also answer this "
-                                        "last question.")
+                errors["difficulty"] = DIFFICULTY_MISSING
             elif e.field and e.field.startswith("answers."):
                 errors[f"q{int(e.field.split('.')[1]) + 1}"] = e.detail
             else:
                 errors["q1"] = e.detail
         else:
-            then = f"?next={quote(form['next'])}" if form["next"] else ""
-            return redirect(f"/checkins/results/{res.assessment.id}{then}")
+            return _after_submit(session, patient, spec, res, form)
     return _form_page(request, spec, form, errors, key, status_code=422)

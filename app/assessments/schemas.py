@@ -31,7 +31,8 @@ class AssessmentIn(BaseModel):
                     "patient did not answer. With 1-2 nulls the total is prorated; with 3 or "
                     "more there is no valid total. PHQ-9 item 9 is never imputed.")
     difficulty: Answer | None = Field(
-        None, description="PHQ-9 only: how difficult the problems made things, 0-3.")
+        None, description="Both instruments: how difficult the problems made things, 0-3 "
+                          "(not scored; asked when the total is above 0).")
 
     def check_count(self) -> None:
         """Exactly n answers for the instrument, else 422 at the first extra or missing item."""
@@ -100,8 +101,10 @@ class AssessmentSummaryOut(BaseModel):
 
 
 class DueOut(BaseModel):
-    next_due: datetime = Field(description="When the weekly check-in (PHQ-9) is due")
+    next_due: datetime = Field(description="When the weekly check-in (PHQ-9 and GAD-7) is due")
     due_now: bool
+    instruments: list[Instrument] = Field(description="The instruments of the weekly check-in, in order")
+    remaining: list[Instrument] = Field(description="Those of them still to do now (empty when not due)")
 
 
 def flags_out(flags: list[Any]) -> list[FlagOut]:

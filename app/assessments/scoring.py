@@ -83,10 +83,11 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class DifficultyQuestion:
-    """PHQ-9 functional-impairment question: not scored, never added to the total."""
+    """The functional-impairment question that ends the PHQ-9 and the GAD-7: not scored,
+    never added to the total."""
 
     text: str
-    loinc: str
+    loinc: str | None  # None: no verified code (GAD-7), carry the text only
     options: tuple[AnswerOption, ...]
 
 
@@ -113,6 +114,10 @@ class Instrument:
 HEADER: Final = (
     "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
 )
+#: The published GAD-7 form's own header (clinical-rules.md §2): "the following", not "any of".
+GAD7_HEADER: Final = (
+    "Over the last 2 weeks, how often have you been bothered by the following problems?"
+)
 
 #: Frequency answers shared by PHQ-9 and GAD-7, with their LOINC answer codes.
 FREQUENCY_OPTIONS: Final = (
@@ -124,19 +129,20 @@ FREQUENCY_OPTIONS: Final = (
 
 #: The clinical spec gives no LOINC answer codes for the difficulty options, and public
 #: examples disagree on them, so none are recorded here (loinc=None) until verified.
-PHQ9_DIFFICULTY: Final = DifficultyQuestion(
-    text=(
-        "If you checked off any problems, how difficult have these problems made it for you"
-        " to do your work, take care of things at home, or get along with other people?"
-    ),
-    loinc="69722-7",
-    options=(
-        AnswerOption("Not difficult at all", 0, None),
-        AnswerOption("Somewhat difficult", 1, None),
-        AnswerOption("Very difficult", 2, None),
-        AnswerOption("Extremely difficult", 3, None),
-    ),
+DIFFICULTY_TEXT: Final = (
+    "If you checked off any problems, how difficult have these problems made it for you"
+    " to do your work, take care of things at home, or get along with other people?"
 )
+DIFFICULTY_OPTIONS: Final = (
+    AnswerOption("Not difficult at all", 0, None),
+    AnswerOption("Somewhat difficult", 1, None),
+    AnswerOption("Very difficult", 2, None),
+    AnswerOption("Extremely difficult", 3, None),
+)
+PHQ9_DIFFICULTY: Final = DifficultyQuestion(text=DIFFICULTY_TEXT, loinc="69722-7", options=DIFFICULTY_OPTIONS)
+#: The same question ends the published GAD-7; its LOINC code for the GAD-7 panel is not
+#: verified (clinical-rules.md §2), so none is given rather than a guessed one.
+GAD7_DIFFICULTY: Final = DifficultyQuestion(text=DIFFICULTY_TEXT, loinc=None, options=DIFFICULTY_OPTIONS)
 
 PHQ9: Final = Instrument(
     key="phq9",
@@ -182,7 +188,7 @@ PHQ9: Final = Instrument(
 GAD7: Final = Instrument(
     key="gad7",
     name="GAD-7",
-    header=HEADER,
+    header=GAD7_HEADER,
     items=(
         Item(1, "Feeling nervous, anxious, or on edge", "69725-0"),
         Item(2, "Not being able to stop or control worrying", "68509-9"),
@@ -195,6 +201,7 @@ GAD7: Final = Instrument(
     options=FREQUENCY_OPTIONS,
     total_loinc="70274-6",
     panel_loinc="69737-5",
+    difficulty=GAD7_DIFFICULTY,
 )
 
 INSTRUMENTS: Final[dict[str, Instrument]] = {"phq9": PHQ9, "gad7": GAD7}
@@ -257,7 +264,7 @@ def validate_answers(instrument_key: str, answers: object) -> None:
 
 
 def validate_difficulty(value: object, *, required: bool = False) -> int | None:
-    """Validate the PHQ-9 difficulty answer (stored 0-3). Returns it (or None if absent
+    """Validate the difficulty answer (PHQ-9 or GAD-7) (stored 0-3). Returns it (or None if absent
     and not required). Raises ScoringInputError(item=None, "difficulty: ...")."""
     if value is None:
         if required:
@@ -421,11 +428,9 @@ def score(instrument_key: str, answers: Sequence[int | None]) -> Score:
 
 
 def difficulty_required(result: Score) -> bool:
-    """The PHQ-9 difficulty question is asked when the total is above 0 (§1).
+    """The difficulty question (PHQ-9 and GAD-7) is asked when the total is above 0 (§1-2).
 
     For a form without a valid total, it is asked if any answered item is above 0
-    (the question reads "If you checked off any problems"). Never for GAD-7.
+    (the question reads "If you checked off any problems").
     """
-    if result.instrument != "phq9":
-        return False
     return (result.total if result.total is not None else result.raw_sum) > 0

@@ -46,6 +46,7 @@ class AssessmentView:
     difficulty: int | None
     taken_at: datetime
     flags: list[Flag] = field(default_factory=list)
+    imported: bool = False     # from `icbt import-scores` (an earlier service's record)
 
     @property
     def score(self) -> scoring.Score:
@@ -121,6 +122,7 @@ def _view(session: Session, row: Assessment) -> AssessmentView:
         item9=answers[scoring.PHQ9_SUICIDE_ITEM - 1] if row.instrument == "phq9" else None,
         answers=answers, difficulty=_unseal(session, row, "difficulty_enc"), taken_at=row.taken_at,
         flags=[Flag(d["rule"], Tier(d["tier"]), None, "stored") for d in _unseal(session, row, "flags_enc") or []],
+        imported=row.imported_at is not None,
     )
 
 
@@ -130,8 +132,8 @@ def _view(session: Session, row: Assessment) -> AssessmentView:
 def validate(instrument: str, answers: list[int | None], difficulty: int | None = None, *,
              difficulty_required: bool = False) -> scoring.Score:
     """Score the answers or raise InvalidInput naming the field (answers.<0-based index>,
-    difficulty, instrument). `difficulty_required`: the web form, where the PHQ-9 difficulty
-    question must be answered when the total is above 0."""
+    difficulty, instrument). `difficulty_required`: the web form, where the difficulty
+    question (both instruments) must be answered when the total is above 0."""
     try:
         scoring.get_instrument(instrument)
     except scoring.ScoringInputError:
@@ -143,8 +145,6 @@ def validate(instrument: str, answers: list[int | None], difficulty: int | None 
         raise InvalidInput(str(e), field=where) from None
     if result.answered == 0:
         raise InvalidInput("Answer at least one question.", field="answers")
-    if instrument != "phq9" and difficulty is not None:
-        raise InvalidInput("The difficulty question belongs to the PHQ-9 only.", field="difficulty")
     try:
         scoring.validate_difficulty(
             difficulty, required=difficulty_required and scoring.difficulty_required(result))
@@ -287,15 +287,81 @@ def last_taken_at(session: Session, patient_id: uuid.UUID, instrument: str = "ph
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """The weekly check-in (clinical-rules.md §5): PHQ-9 then GAD-7, due together.
+
+    next_due: when it is (or was) due, 7 days after it was last complete (both done), at
+    enrolment if never; due_now: next_due has come; instruments: the weekly pair, in order;
+    remaining: those of the pair the patient still has to do for this check-in (each not done
+    since its own week came round), in order; empty when nothing is due."""
+
+    next_due: datetime
+    due_now: bool
+    instruments: tuple[str, ...]
+    remaining: tuple[str, ...]
+    #: "weekly" in treatment; after the end of treatment (followup.py) "end_of_treatment",
+    #: "follow_up_4w", "follow_up_12w", then "none" (all done: next_due is the last one's).
+    kind: str = "weekly"
+
+
+def due(session: Session, patient: User, now: datetime | None = None) -> Due:
+    """When the check-in is due and what is still to do: in treatment the weekly pair
+    (rules.weekly_done_at and rules.checkin_due_at, with the deployment's monitor settings);
+    after the end of treatment the end-of-treatment and follow-up check-ins."""
+    from app.assessments import followup
+
+    now = now or clock.now()
+    points = followup.schedule(session, patient.id)
+    if points:
+        for p, following in zip(points, [*points[1:], None], strict=True):
+            if following is not None and following.due_at <= now:
+                continue  # its time has passed: the next one takes its place
+            if p.done_at is None:
+                remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS if not _taken_since(session, patient.id, i, p.due_at))
+                return Due(p.due_at, p.due_at <= now, rules.WEEKLY_INSTRUMENTS,
+                           remaining if p.due_at <= now else (), p.kind)
+        return Due(points[-1].due_at, False, rules.WEEKLY_INSTRUMENTS, (), "none")
+    config = monitoring_config()
+    enrolled = accounts.enrolled_at(patient)
+    last = {i: last_taken_at(session, patient.id, i) for i in rules.WEEKLY_INSTRUMENTS}
+    at = rules.checkin_due_at(enrolled, rules.weekly_done_at(*last.values()), config)
+    remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS
+                      if rules.checkin_due_at(enrolled, last[i], config) <= now) if at <= now else ()
+    return Due(next_due=at, due_now=at <= now, instruments=rules.WEEKLY_INSTRUMENTS, remaining=remaining)
+
+
+def _taken_since(session: Session, patient_id: uuid.UUID, instrument: str, since: datetime) -> bool:
+    last = last_taken_at(session, patient_id, instrument)
+    return last is not None and last >= since
+
+
+def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime | None = None,
+                           reason: str = "episode_closed") -> Any:
+    """Contract: the end of treatment (module 7 finished, or the episode closed by a
+    clinician): the end-of-treatment check-in is due from `at`, follow-ups 4 and 12 weeks
+    later (followup.py). Idempotent; only flushes."""
+    from app.assessments import followup
+    return followup.start_end_of_treatment(session, patient_id, at, reason)
+
+
+def episode_outcome(session: Session, patient: User) -> change.EpisodeOutcome:
+    """The outcome of the patient's episode (since enrolment): change.episode_outcome over
+    every valid score of each instrument, imported ones included."""
+    since = accounts.enrolled_at(patient)
+    views = [v for v in history(session, patient.id) if v.taken_at >= since and v.total is not None]
+    return change.episode_outcome([v.total for v in views if v.instrument == "phq9"],  # type: ignore[misc]
+                                  [v.total for v in views if v.instrument == "gad7"])  # type: ignore[misc]
+
+
 def next_due(session: Session, patient: User) -> datetime:
-    """When the weekly check-in (PHQ-9) is due: 7 days after the last one; at enrolment if
-    there is none yet (rules.checkin_due_at, with the deployment's monitor settings)."""
-    return rules.checkin_due_at(accounts.enrolled_at(patient), last_taken_at(session, patient.id, "phq9"),
-                                monitoring_config())
+    """When the weekly check-in (PHQ-9 and GAD-7) is due: 7 days after it was last complete;
+    at enrolment if never (see `due`)."""
+    return due(session, patient).next_due
 
 
 def is_due(session: Session, patient: User) -> bool:
-    return next_due(session, patient) <= clock.now()
+    return due(session, patient).due_now
 
 
 # ---------------------------------------------------------------- change since baseline

@@ -56,6 +56,7 @@ def patient_page(request: Request, session: Session, clinician: User, patient_id
         **_contact_and_actions(session, patient_id, rec),
         "guided": guided_pages.panel(session, clinician, patient_id), "errors": errors or {}, "form": form or {},
         "notice": guided_pages.NOTICES.get(notice or ""), "reach": _reach(session, patient_id),
+        "checkins": _checkin_record(rec),
         "page_title": rec.name or rec.email}, status_code=status_code)
 
 
@@ -71,6 +72,18 @@ def _contact_and_actions(session: SessionDep, patient_id: uuid.UUID, rec) -> dic
     from app.contact import service as contact
     return {"contact": contact.get(session, patient_id),
             "ack_summaries": honesty.ack_summaries(session, [a.id for a in rec.alerts])}
+
+
+def _checkin_record(rec: service.PatientRecord) -> dict[str, object]:
+    """Change lines in the clinician's voice, the outcome so far and item-level answers."""
+    from app.accounts import service as accounts
+    from app.assessments import record, scoring
+    views = sorted([*rec.scores.get("phq9", []), *rec.scores.get("gad7", [])], key=lambda v: v.taken_at)
+    since = accounts.enrolled_at(rec.patient)
+    return {"lines": [record.change_line(i, views, since) for i in ("phq9", "gad7")],
+            "outcome": record.outcome_line(rec.outcome) if rec.outcome is not None else None,
+            "answer_rows": {i: record.item_rows(views, i) for i in ("phq9", "gad7")},
+            "specs": scoring.INSTRUMENTS}
 
 
 def _plan_sections():  # type: ignore[no-untyped-def]

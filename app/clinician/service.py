@@ -225,6 +225,8 @@ class PatientRecord:
     last_activity_at: datetime | None
     scores: dict[str, list[Any]] = field(default_factory=dict)    # instrument -> AssessmentView list
     change: Any = None
+    outcome: Any = None                                           # change.EpisodeOutcome
+    treatment: list[Any] = field(default_factory=list)            # followup.CheckinPoint list
     moods: list[Any] = field(default_factory=list)                # MoodPoint list (last 90 days)
     diary: list[Any] = field(default_factory=list)                # DiaryView list (latest 20)
     diary_total: int = 0
@@ -249,6 +251,8 @@ def patient_record(session: Session, clinician: User, patient_id: uuid.UUID, *,
     rec.scores = {i: _optional("app.assessments.service", lambda m, i=i: m.history(session, pid, i)) or []
                   for i in ("phq9", "gad7")}
     rec.change = _optional("app.assessments.service", lambda m: m.change_summary(session, patient))
+    rec.outcome = _optional("app.assessments.service", lambda m: m.episode_outcome(session, patient))
+    rec.treatment = _optional("app.assessments.followup", lambda m: m.schedule(session, pid)) or []
     rec.moods = _optional("app.diary.service",
                           lambda m: m.mood_points(session, pid, now - timedelta(days=MOOD_CHART_DAYS))) or []
     rec.diary = _optional("app.diary.service", lambda m: m.list_for(session, pid, limit=DIARY_SHOWN)) or []
@@ -279,7 +283,10 @@ def _charts(rec: PatientRecord) -> dict[str, Any]:
         if e.name == "app.charts":
             return {}
         raise
-    out = {i: charts.score_chart(i, [(v.taken_at, v.total) for v in rec.scores.get(i, [])])
+    from app.assessments.scoring import GAD7_CASENESS, PHQ9_CASENESS
+    caseness = {"phq9": PHQ9_CASENESS, "gad7": GAD7_CASENESS}
+    out = {i: charts.score_chart(i, [(v.taken_at, v.total) for v in rec.scores.get(i, [])],
+                                 caseness=caseness[i], clinician=True)
            for i in ("phq9", "gad7")}
     out["mood"] = charts.mood_chart([(m.recorded_at, m.mood) for m in rec.moods])
     return out

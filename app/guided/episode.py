@@ -26,15 +26,11 @@ ASKS_END_CHECKIN: Final = ("finished", "discharged")
 
 
 def _request_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime) -> bool:
-    """Ask the patient for the end-of-treatment check-in (issue 13's
-    assessments.service.start_end_of_treatment). True if it was asked. The integrator makes
-    this a direct call once that function is merged."""
+    """Ask the patient for the end-of-treatment check-in (clinical-rules.md §5; follow-ups 4 and
+    12 weeks later are due from it). True: it was asked."""
     from app.assessments import service as assessments_service
 
-    start = getattr(assessments_service, "start_end_of_treatment", None)
-    if start is None:
-        return False
-    start(session, patient_id, at)
+    assessments_service.start_end_of_treatment(session, patient_id, at)
     return True
 
 

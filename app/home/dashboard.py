@@ -51,6 +51,15 @@ ACTIVITY_MODULE = "doing-what-matters"   # holds the activity schedule
 def _zone(session: Session, user: User) -> Any:
     reminders = _service("reminders")
     return reminders.zone_of(session, user.id) if reminders is not None else None
+_DUE_PART = {"phq9": "nine questions about your mood (PHQ-9)",
+             "gad7": "seven about worry and anxiety (GAD-7)"}
+
+
+def _due_words(remaining: tuple[str, ...]) -> str:
+    """Which parts of the weekly check-in are due, in plain words."""
+    parts = [_DUE_PART[i] for i in remaining if i in _DUE_PART] or list(_DUE_PART.values())
+    text = ", then ".join(parts)
+    return f"Due now: {text[0].lower()}{text[1:]}. It takes about {2 * len(parts)} minutes."
 
 
 def patient_home(session: Session, user: User) -> dict[str, Any]:
@@ -63,14 +72,15 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
     assessments = _service("assessments")
     if assessments is not None:
         latest = assessments.latest(session, user.id, "phq9")
-        due = assessments.next_due(session, user)
-        ctx["checkin"] = {
+        weekly = assessments.due(session, user)
+        due = weekly.next_due
+        ctx["checkin"] = {"instruments": weekly.instruments, "remaining": weekly.remaining,
             "latest": latest, "latest_day": _day(latest.taken_at, now, tz) if latest else None,
             "band": BAND_WORDS.get(latest.severity or "") if latest else None,
             "due_at": due, "due_day": _day(due, now, tz), "is_due": due <= now}
         gad7 = assessments.latest(session, user.id, "gad7")
-        facts.update(checkin_due=due <= now, phq9=latest.total if latest else None,
-                     gad7=gad7.total if gad7 else None)
+        facts.update(checkin_due=due <= now, checkin_text=_due_words(weekly.remaining),
+                     phq9=latest.total if latest else None, gad7=gad7.total if gad7 else None)
         active += [a.taken_at for a in (latest, gad7) if a is not None]
 
     programme = _service("programme")

@@ -52,6 +52,7 @@ class Facts:
     last_active_at: datetime | None = None       # lesson, diary or check-in, whichever is latest
     risk_alert_unacknowledged: bool = False
     checkin_due: bool = False
+    checkin_text: str | None = None              # which parts of the weekly check-in are due, in words
     phq9: int | None = None                      # latest totals
     gad7: int | None = None
     worry_time_open: bool = False                # the worry-time exercise can be opened now
@@ -115,8 +116,9 @@ def _care_team(f: Facts) -> Step | None:
 def _checkin(f: Facts) -> Step | None:
     if not f.checkin_due:
         return None
-    return Step("checkin", "Your weekly check-in", "Nine short questions about how you have been feeling. "
-                "It takes about two minutes.", "/checkins/phq9?next=/", "Do my check-in",
+    return Step("checkin", "Your weekly check-in",
+                f.checkin_text or "Two short sets of questions about how you have been feeling and worrying. "
+                "It takes about four minutes.", "/checkins/weekly?next=/", "Do my check-in",
                 "Because your weekly check-in is due.")
 
 

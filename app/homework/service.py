@@ -211,6 +211,9 @@ def create(session: Session, patient: User, task_slug: str, answers: Any, *, sta
         existing = session.scalars(select(HomeworkEntry).where(
             HomeworkEntry.patient_id == patient.id, HomeworkEntry.idempotency_key == idempotency_key)).one()
         return _write(session, existing, module, clean, status)
+    if status == SUBMITTED:
+        from app.homework import mood_feed
+        mood_feed.feed(session, patient, row.id, task_slug, clean)
     return _view(session, row)
 
 
@@ -239,4 +242,14 @@ def _write(session: Session, row: HomeworkEntry, module: Module, clean: dict[str
     crypto.seal_json(session, row, "answers_enc", clean)
     row.updated_at = clock.now()
     session.flush()
+    if status == SUBMITTED:
+        from app.homework import mood_feed  # module 2's log is part of the one mood record
+        mood_feed.feed(session, _patient_of(session, row), row.id, row.task_slug, clean)
     return _view(session, row)
+
+
+def _patient_of(session: Session, row: HomeworkEntry) -> User:
+    from app.accounts import service as accounts
+    user = accounts.get_user(session, row.patient_id)
+    assert user is not None
+    return user

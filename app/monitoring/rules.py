@@ -17,6 +17,7 @@ from typing import Final
 
 from app.assessments.change import GAD7_RELIABLE_CHANGE, PHQ9_RELIABLE_CHANGE
 from app.assessments.scoring import (
+    GAD7_CASENESS,
     INSTRUMENTS,
     ITEM9_HIGH_MIN,
     ITEM9_LOW_MIN,
@@ -66,6 +67,8 @@ PATIENT_REPORTED_EMERGENCY: Final = "patient_reported_emergency"
 SAFETY_PLAN_RULES: Final = frozenset({ITEM9_ANY})
 #: severe_score is routine, but crisis resources are still shown (§4, Louzon 2016).
 CRISIS_RESOURCES_RULES: Final = frozenset({SEVERE_SCORE})
+#: The weekly check-in (§5): the PHQ-9 and then the GAD-7, due, reminded and counted together.
+WEEKLY_INSTRUMENTS: Final = ("phq9", "gad7")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,9 @@ class MonitoringConfig:
     item9_high_min: int = ITEM9_HIGH_MIN  # Simon et al. 2013
     item9_any_min: int = ITEM9_LOW_MIN
     severe_phq9_min: int = 20
+    severe_gad7_min: int = 15  # GAD-7 "severe" band, Spitzer et al. 2006
+    phq9_caseness: int = PHQ9_CASENESS  # NHS TT caseness
+    gad7_caseness: int = GAD7_CASENESS
     phq9_reliable_change: int = PHQ9_RELIABLE_CHANGE  # Jacobson & Truax; NHS TT
     gad7_reliable_change: int = GAD7_RELIABLE_CHANGE
     deterioration_urgent_phq9_min: int = 15
@@ -87,6 +93,9 @@ class MonitoringConfig:
     curve_band_width: float = 5.0  # PHQ-9 clinically important difference
     not_on_track_min_baseline: int = PHQ9_CASENESS  # NHS TT caseness
     not_on_track_consecutive: int = 2
+    # Clause (b): no reliable improvement by week 6, for PHQ-9 and GAD-7.
+    not_on_track_b_days: int = 42
+    not_on_track_b_checkins: int = 2
     mood_recent_days: int = 7
     mood_prior_days: int = 28
     mood_drop: int = 3
@@ -102,8 +111,9 @@ class MonitoringConfig:
     ack_routine: timedelta | None = None
 
     def __post_init__(self) -> None:
-        if self.curve_horizon_weeks < 1 or self.not_on_track_consecutive < 1:
-            raise ValueError("curve_horizon_weeks and not_on_track_consecutive must be >= 1")
+        if min(self.curve_horizon_weeks, self.not_on_track_consecutive, self.not_on_track_b_checkins) < 1:
+            raise ValueError("curve_horizon_weeks, not_on_track_consecutive and not_on_track_b_checkins "
+                             "must be >= 1")
         if min(self.mood_recent_days, self.mood_prior_days, self.mood_min_entries,
                self.mood_low_consecutive, self.checkin_interval_days) < 1:
             raise ValueError("mood windows, counts and the check-in interval must be >= 1")
@@ -213,10 +223,26 @@ def item9_unknown(point: ScorePoint, config: MonitoringConfig = DEFAULT_CONFIG) 
     return None
 
 
+def severe_min(instrument: str, config: MonitoringConfig = DEFAULT_CONFIG) -> int:
+    """The severe_score threshold of an instrument: PHQ-9 >= 20, GAD-7 >= 15."""
+    return config.severe_phq9_min if instrument == "phq9" else config.severe_gad7_min
+
+
+def caseness_min(instrument: str, config: MonitoringConfig = DEFAULT_CONFIG) -> int:
+    """NHS Talking Therapies caseness: PHQ-9 >= 10, GAD-7 >= 8."""
+    return config.phq9_caseness if instrument == "phq9" else config.gad7_caseness
+
+
+def reliable_change_min(instrument: str, config: MonitoringConfig = DEFAULT_CONFIG) -> int:
+    """Reliable change: PHQ-9 6 points, GAD-7 4 points."""
+    return config.phq9_reliable_change if instrument == "phq9" else config.gad7_reliable_change
+
+
 def severe_score(point: ScorePoint, config: MonitoringConfig = DEFAULT_CONFIG) -> Flag | None:
-    """PHQ-9 >= 20 -> routine (crisis resources still shown; Louzon et al. 2016)."""
-    if _is_phq9(point) and point.total is not None and point.total >= config.severe_phq9_min:
-        return Flag(SEVERE_SCORE, Tier.ROUTINE, point.total, f"phq9>={config.severe_phq9_min}")
+    """PHQ-9 >= 20 or GAD-7 >= 15 -> routine (crisis resources still shown; Louzon et al. 2016)."""
+    threshold = severe_min(point.instrument, config)
+    if point.total is not None and point.total >= threshold:
+        return Flag(SEVERE_SCORE, Tier.ROUTINE, point.total, f"{point.instrument}>={threshold}")
     return None
 
 
@@ -244,7 +270,7 @@ def reliable_deterioration(
     prior = [t for _, t in _valid_totals(earlier, latest.instrument, before=latest.taken_at)]
     if not prior:
         return None
-    threshold = config.phq9_reliable_change if _is_phq9(latest) else config.gad7_reliable_change
+    threshold = reliable_change_min(latest.instrument, config)
     baseline, best = prior[0], min(prior)
     if latest.total - baseline >= threshold:
         ref, ref_total = "baseline", baseline
@@ -295,6 +321,38 @@ def not_on_track(
         return None
     week = week_since(enrolled_at, recent[-1][0])
     return Flag(NOT_ON_TRACK, Tier.ROUTINE, recent[-1][1], f"week={week}:upper={uppers[-1]:.2f}")
+
+
+def not_on_track_no_improvement(
+    points: Sequence[ScorePoint], instrument: str, enrolled_at: datetime,
+    config: MonitoringConfig = DEFAULT_CONFIG,
+) -> Flag | None:
+    """not_on_track clause (b), "no reliable improvement by week 6", for one instrument:
+    the latest check-in is 42 days or more after the baseline (the first valid score at or
+    after enrolment), the baseline was at caseness (PHQ-9 >= 10, GAD-7 >= 8), and the last
+    two check-ins after the baseline are both still at caseness with neither reliably
+    improved from the baseline (PHQ-9 fall < 6, GAD-7 fall < 4) -> routine.
+
+    [design, our reading] "the last two check-ins" are the last two valid scores after the
+    baseline, each compared with the baseline; the baseline itself is not one of them."""
+    pts = _valid_totals(points, instrument, since=enrolled_at)
+    if not pts:
+        return None
+    (base_at, baseline), after = pts[0], pts[1:]
+    case = caseness_min(instrument, config)
+    if baseline < case:
+        return None
+    recent = after[-config.not_on_track_b_checkins:]
+    if len(recent) < config.not_on_track_b_checkins:
+        return None
+    days = (recent[-1][0] - base_at) // timedelta(days=1)
+    if days < config.not_on_track_b_days:
+        return None
+    fall = reliable_change_min(instrument, config)
+    if not all(total >= case and baseline - total < fall for _, total in recent):
+        return None
+    return Flag(NOT_ON_TRACK, Tier.ROUTINE, recent[-1][1],
+                f"{instrument}:no_reliable_improvement:day={days}:baseline={baseline}")
 
 
 # --------------------------------------------------------------------------------------
@@ -361,29 +419,40 @@ def disengaged(enrolled_at: datetime | None, last_activity_at: datetime | None, 
     return Flag(DISENGAGED, Tier.ROUTINE, idle // timedelta(days=1), "days_inactive")
 
 
-def checkin_due_at(enrolled_at: datetime, last_phq9_at: datetime | None,
+def weekly_done_at(last_phq9_at: datetime | None, last_gad7_at: datetime | None) -> datetime | None:
+    """When the weekly check-in (PHQ-9 and GAD-7) was last complete: the earlier of the two
+    instruments' latest times, None until both have been done. A week with only one of them
+    is not a complete check-in, so it is still due and counted as missed together."""
+    if last_phq9_at is None or last_gad7_at is None:
+        return None
+    return min(_aware(last_phq9_at, "last_phq9_at"), _aware(last_gad7_at, "last_gad7_at"))
+
+
+def checkin_due_at(enrolled_at: datetime, last_checkin_at: datetime | None,
                    config: MonitoringConfig = DEFAULT_CONFIG) -> datetime:
-    """When the next weekly PHQ-9 is due: last PHQ-9 since enrolment + 7 days; with none
+    """When the next check-in is due: the last one since enrolment + 7 days; with none
     yet, enrolment + first_checkin_due_days (0: the baseline is due at enrolment).
+    For the weekly pair pass `weekly_done_at(...)`; for one instrument, its latest time.
     Use it for the patient's reminder, which comes before missed_checkin fires."""
     _aware(enrolled_at, "enrolled_at")
-    if last_phq9_at is None or _aware(last_phq9_at, "last_phq9_at") < enrolled_at:
+    if last_checkin_at is None or _aware(last_checkin_at, "last_checkin_at") < enrolled_at:
         return enrolled_at + timedelta(days=config.first_checkin_due_days)
-    return last_phq9_at + timedelta(days=config.checkin_interval_days)
+    return last_checkin_at + timedelta(days=config.checkin_interval_days)
 
 
-def missed_checkin(enrolled_at: datetime | None, last_phq9_at: datetime | None, now: datetime,
+def missed_checkin(enrolled_at: datetime | None, last_checkin_at: datetime | None, now: datetime,
                    config: MonitoringConfig = DEFAULT_CONFIG) -> Flag | None:
-    """Weekly PHQ-9 overdue by >= 3 days (due + 3 days <= now) -> routine."""
+    """The weekly check-in (PHQ-9 and GAD-7) overdue by >= 3 days (due + 3 days <= now)
+    -> routine. last_checkin_at: `weekly_done_at(last PHQ-9, last GAD-7)`."""
     if enrolled_at is None:
         return None
-    due = checkin_due_at(enrolled_at, last_phq9_at, config)
+    due = checkin_due_at(enrolled_at, last_checkin_at, config)
     overdue = _aware(now, "now") - due
     if overdue < timedelta(days=config.checkin_overdue_days):
         return None
-    first = last_phq9_at is None or last_phq9_at < enrolled_at
+    first = last_checkin_at is None or last_checkin_at < enrolled_at
     return Flag(MISSED_CHECKIN, Tier.ROUTINE, overdue // timedelta(days=1),
-                "no_phq9_since_enrolment" if first else "days_overdue")
+                "no_checkin_since_enrolment" if first else "days_overdue")
 
 
 def patient_reported_emergency(source: str) -> Flag:
@@ -417,15 +486,17 @@ def evaluate_checkin(point: ScorePoint, history: Sequence[ScorePoint], enrolled_
              item9_unknown(point, config), severe_score(point, config)]
     if point.taken_at >= enrolled_at:
         flags.append(reliable_deterioration(point, since, config))
-        if _is_phq9(point):
-            flags.append(not_on_track([*since, point], enrolled_at, config))
+        # One not_on_track flag per check-in: clause (a) (PHQ-9 band) first, else clause (b).
+        course = [*since, point]
+        flags.append((not_on_track(course, enrolled_at, config) if _is_phq9(point) else None)
+                     or not_on_track_no_improvement(course, point.instrument, enrolled_at, config))
     return sort_flags(flags)
 
 
 def kept_last_n(config: MonitoringConfig = DEFAULT_CONFIG) -> int:
     """How many of each instrument's latest valid scores `relevant_history` keeps: the
     dashboard's latest and previous, and the not-on-track rule's consecutive check-ins."""
-    return max(2, config.not_on_track_consecutive)
+    return max(2, config.not_on_track_consecutive, config.not_on_track_b_checkins)
 
 
 def relevant_history(points: Sequence[ScorePoint], enrolled_at: datetime,
@@ -461,8 +532,8 @@ def evaluate_diary(moods: Sequence[MoodPoint], now: datetime, *, not_safe: bool 
 
 
 def evaluate_schedule(enrolled_at: datetime | None, last_activity_at: datetime | None,
-                      last_phq9_at: datetime | None, now: datetime,
+                      last_checkin_at: datetime | None, now: datetime,
                       config: MonitoringConfig = DEFAULT_CONFIG) -> list[Flag]:
-    """Time-based rules for one patient, highest tier first."""
+    """Time-based rules for one patient, highest tier first (last_checkin_at: weekly_done_at)."""
     return sort_flags([disengaged(enrolled_at, last_activity_at, now, config),
-                       missed_checkin(enrolled_at, last_phq9_at, now, config)])
+                       missed_checkin(enrolled_at, last_checkin_at, now, config)])

@@ -312,7 +312,8 @@ def _reminder_at(session: Session, patient_id: uuid.UUID, kind: str, key: str) -
 
 REMINDER_TEXT = {
     "checkin_due": ("Your weekly check-in is ready",
-                    "Hello,\n\nYour weekly check-in is ready. It takes about five minutes:\n{base}/checkins\n"),
+                    "Hello,\n\nYour check-in is ready: a few questions about your mood, then a few about "
+                    "worry and anxiety. It takes about five minutes:\n{base}/checkins/weekly\n"),
     "module_opened": ("A new module is ready",
                       "Hello,\n\nThe next module of your programme is ready for you:\n{base}/modules\n"),
     "diary": ("A moment for your diary",
@@ -357,9 +358,17 @@ def _alert_since(session: Session, patient_id: uuid.UUID, rule: str, since: date
         Alert.patient_id == patient_id, Alert.rule == rule, Alert.last_seen_at >= since))) or False
 
 
+def _latest_at(session: Session, patient_id: uuid.UUID, instrument: str) -> datetime | None:
+    return _optional("app.assessments.service", lambda m: m.last_taken_at(session, patient_id, instrument))
+
+
 def _latest_phq9_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
-    latest = _optional("app.assessments.service", lambda m: m.latest(session, patient_id, "phq9"))
-    return latest.taken_at if latest is not None else None
+    return _latest_at(session, patient_id, "phq9")
+
+
+def _weekly_done_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
+    """When the weekly pair (PHQ-9 and GAD-7) was last complete (rules.weekly_done_at)."""
+    return rules.weekly_done_at(*(_latest_at(session, patient_id, i) for i in rules.WEEKLY_INSTRUMENTS))
 
 
 def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
@@ -378,6 +387,7 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
         _optional("app.programme.service", lambda m: m.last_activity_at(session, pid)),
         _optional("app.diary.service", lambda m: m.last_entry_at(session, pid)),
         _latest_phq9_at(session, pid),
+        _latest_at(session, pid, "gad7"),
     ):
         _touch(state, at)
     enrolled = patient.enrolled_at
@@ -385,24 +395,37 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
         return []
     raised: list[Flag] = []
 
-    # Reminders at the patient's chosen time in their time zone, never in quiet hours
-    # (app.reminders.jobs); the routine missed_checkin alert follows 3 days after the due date,
-    # after the reminder went out in an earlier run (or at once if they switched it off).
+    # Weekly check-in (PHQ-9 and GAD-7, together): the patient is reminded when it is due, at
+    # their chosen time in their time zone and never in quiet hours (app.reminders.jobs); the
+    # routine alert follows (missed_checkin, 3 days later) only after that reminder went out in
+    # an earlier run (or at once if they switched check-in reminders off).
+    # After the end of treatment, the end-of-treatment and follow-up check-ins take the weekly
+    # one's place (assessments.service.due), reminded and counted as missed the same way.
     reminders = _optional("app.reminders.service", lambda m: m)
     prefs = reminders.prefs_of(session, pid) if reminders is not None else None
-    last_phq9 = _latest_phq9_at(session, pid)
-    due = rules.checkin_due_at(enrolled, last_phq9, config)
-    key = due.isoformat()
-    remind_at = due + (BASELINE_REMINDER_DELAY if last_phq9 is None or last_phq9 < enrolled else timedelta(0))
-    planned: list[Any] = []
-    if prefs is None:
-        if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
-            result.reminders += 1
-    else:
+    if prefs is not None:
         from app.reminders import jobs
-        d = jobs.checkin(prefs, remind_at)
-        planned.append(d and jobs.Due(d.kind, key, d.at))
-    flag = rules.missed_checkin(enrolled, last_phq9, now, config)
+    last_done = _weekly_done_at(session, pid)
+    after = _optional("app.assessments.service", lambda m: m.due(session, patient, now))
+    kind = getattr(after, "kind", "weekly")
+    if kind == "weekly":
+        due = rules.checkin_due_at(enrolled, last_done, config)
+        key = due.isoformat()
+        first = last_done is None or last_done < enrolled
+        flag = rules.missed_checkin(enrolled, last_done, now, config)
+    else:
+        due, key, first = after.next_due, f"{kind}:{after.next_due.isoformat()}", False  # type: ignore[union-attr]
+        flag = (rules.missed_checkin(due, due - timedelta(days=config.checkin_interval_days), now, config)
+                if kind != "none" else None)
+    remind_at = due + (BASELINE_REMINDER_DELAY if first else timedelta(0))
+    planned: list[Any] = []
+    if kind != "none":
+        if prefs is None:
+            if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
+                result.reminders += 1
+        else:
+            d = jobs.checkin(prefs, remind_at)
+            planned.append(d and jobs.Due(d.kind, key, d.at))
     reminded_at = _reminder_at(session, pid, "checkin_due", key)
     reminder_first = prefs is None or prefs.wants("checkin")
     if (flag is not None and (not reminder_first or (reminded_at is not None and reminded_at < now))

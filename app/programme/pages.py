@@ -28,7 +28,7 @@ async def _form_fields(request: Request) -> dict[str, str]:
 
 FormFields = Annotated[dict[str, str], Depends(_form_fields)]
 
-CHECKIN_URL = "/checkins/phq9"
+CHECKIN_URL = "/checkins/weekly"  # the PHQ-9 and then the GAD-7
 
 
 def locked_page(request: Request, session: SessionDep, patient: User, exc: service.ModuleLocked) -> Response:
@@ -180,3 +180,13 @@ def finished(request: Request, session: SessionDep, patient: PagePatient, slug: 
     return render(request, "patient/module_finished.html", {
         "page_title": f"You finished module {module.number}", "module": module, "status": status,
         "next": nxt, "next_opens": nxt.opens_text(clock.now()) if nxt and not nxt.is_open else None})
+
+
+# ---------------------------------------------------------------- background reading
+
+
+@router.get("/learn/depression-and-anxiety")
+def about_depression_and_anxiety(request: Request, patient: PagePatient) -> Response:
+    """What depression and anxiety are: how common, what keeps them going, what helps."""
+    return render(request, "patient/about_depression_anxiety.html",
+                  {"page_title": "About depression and anxiety"})

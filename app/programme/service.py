@@ -278,6 +278,8 @@ def complete(session: Session, patient: User, slug: str) -> ModuleStatus:
     now = clock.now()
     if row.completed_at is None:
         row.completed_at = now
+        if module.number == LAST_MODULE_NUMBER:  # the end of treatment: end-of-treatment check-in
+            _end_of_treatment(session, patient, now)
     row.content_version_completed = module.content_version
     row.content_version_read = module.content_version
     row.last_viewed_at = now
@@ -287,9 +289,23 @@ def complete(session: Session, patient: User, slug: str) -> ModuleStatus:
 
 # ---------------------------------------------------------------- the weekly check-in
 
+#: Finishing this module ends treatment (clinical-rules.md §5: the end-of-treatment check-in).
+LAST_MODULE_NUMBER = 7
+
+
+def _end_of_treatment(session: Session, patient: User, at: datetime) -> None:
+    try:
+        from app.assessments import service as assessments
+    except ModuleNotFoundError as e:
+        if e.name in ("app.assessments", "app.assessments.service"):
+            return
+        raise
+    assessments.start_end_of_treatment(session, patient.id, at, reason="module7_completed")
+
 
 def checkin_needed(session: Session, patient: User) -> bool:
-    """True when no PHQ-9 was done in the last 6 days (each week's module starts with one).
+    """True when the PHQ-9 or the GAD-7 of the weekly check-in was not done in the last 6
+    days (each week's module starts with the check-in, both parts).
 
     If the check-in domain is not installed there is nothing to send the patient to."""
     try:
@@ -298,8 +314,12 @@ def checkin_needed(session: Session, patient: User) -> bool:
         if e.name in ("app.assessments", "app.assessments.service"):
             return False
         raise
-    latest = assessments.latest(session, patient.id, "phq9")
-    return latest is None or latest.taken_at <= clock.now() - CHECKIN_FRESH_FOR
+    due = assessments.due(session, patient)
+    for instrument in due.instruments:
+        taken = assessments.last_taken_at(session, patient.id, instrument)
+        if taken is None or taken <= clock.now() - CHECKIN_FRESH_FOR:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- check your understanding

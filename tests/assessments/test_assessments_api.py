@@ -62,7 +62,7 @@ def test_invalid_answers_are_422_naming_the_item_and_nothing_is_stored(client, s
     ({"instrument": "phq9", "answers": "000000000"}, ["body", "answers"]),
     ({"instrument": "phq9", "answers": [0] * 9, "difficulty": 4}, ["body", "difficulty"]),
     ({"instrument": "phq9", "answers": [0] * 9, "difficulty": "1"}, ["body", "difficulty"]),
-    ({"instrument": "gad7", "answers": [0] * 7, "difficulty": 1}, ["body", "difficulty"]),
+    ({"instrument": "gad7", "answers": [0] * 7, "difficulty": 4}, ["body", "difficulty"]),
     ({"instrument": "phq9", "answers": [None] * 9}, ["body", "answers"]),
     ({"instrument": "phq9", "answers": [0] * 9, "score": 0}, ["body", "score"]),
     ({"instrument": "phq9", "answers": [0] * 9, "patient_id": str(uuid.uuid4())}, ["body", "patient_id"]),
@@ -238,19 +238,33 @@ def test_idempotency_key_replay(client, session, h):
     assert count_assessments(session) == 1
 
 
-def test_next_due(client, session, frozen_clock):
+def test_next_due_is_the_weekly_pair(client, session, frozen_clock):
+    """/assessments/due: the PHQ-9 and the GAD-7, due together; a week later both again."""
+    from datetime import datetime
     p = make_user(session)
     h = api_token(client, p)
     due = client.get("/api/v1/assessments/due", headers=h).json()
     assert due["due_now"] is True
-    submit(client, h, "gad7", GAD7_MODERATE)  # only the PHQ-9 counts
-    assert client.get("/api/v1/assessments/due", headers=h).json()["due_now"] is True
-    frozen_clock(clock.now() + timedelta(minutes=10))
+    assert due["instruments"] == ["phq9", "gad7"] and due["remaining"] == ["phq9", "gad7"]
+    frozen_clock(clock.now() + timedelta(minutes=5))
     taken = submit(client, h, "phq9", PHQ9_MODERATE, difficulty=1).json()["taken_at"]
     due = client.get("/api/v1/assessments/due", headers=h).json()
-    from datetime import datetime
+    assert due["due_now"] is True and due["remaining"] == ["gad7"]  # half a check-in is not one
+    frozen_clock(clock.now() + timedelta(minutes=10))
+    submit(client, h, "gad7", GAD7_MODERATE, difficulty=2)
+    due = client.get("/api/v1/assessments/due", headers=h).json()
     assert datetime.fromisoformat(due["next_due"]) == datetime.fromisoformat(taken) + timedelta(days=7)
-    assert due["due_now"] is False
+    assert due["due_now"] is False and due["remaining"] == []
+    assert due["instruments"] == ["phq9", "gad7"]
+    frozen_clock(datetime.fromisoformat(taken) + timedelta(days=7, minutes=20))
+    h = api_token(client, p)
+    due = client.get("/api/v1/assessments/due", headers=h).json()
+    assert due["due_now"] is True and due["remaining"] == ["phq9", "gad7"]
+
+
+def test_gad7_accepts_the_difficulty_question(client, h):
+    r = submit(client, h, "gad7", GAD7_MODERATE, difficulty=3)
+    assert r.status_code == 201 and r.json()["difficulty"] == 3
 
 
 def test_only_patients(client, session):
@@ -265,7 +279,8 @@ def test_answers_total_and_item9_are_sealed(client, session, h):
     session.rollback()
     row = session.execute(text("SELECT * FROM assessments")).mappings().one()
     plain = {k for k, v in row.items() if not k.endswith("_enc")}
-    assert plain == {"id", "patient_id", "instrument", "taken_at", "idempotency_key", "created_at", "updated_at"}
+    assert plain == {"id", "patient_id", "instrument", "taken_at", "idempotency_key", "created_at", "updated_at",
+                     "imported_at"}  # when it came from icbt import-scores: not a health value
     for k in row:
         if k.endswith("_enc"):
             raw = bytes(row[k])

@@ -152,33 +152,26 @@ def test_open_module_early(client, session, people) -> None:  # type: ignore[no-
     assert "Your care team opened this module for you early" in client.get("/modules").text
 
 
-def test_discharge_sets_the_episode_and_asks_for_the_end_checkin(client, session, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_discharge_sets_the_episode_and_asks_for_the_end_checkin(client, session, people) -> None:  # type: ignore[no-untyped-def]
     from app.assessments import service as assessments
     patient, clin, other = people
-    calls = []
-    monkeypatch.setattr(assessments, "start_end_of_treatment", lambda s, pid, at: calls.append(pid), raising=False)
+    assert assessments.due(session, patient.user).kind == "weekly"
     hc = api_token(client, clin)
     assert client.post(f"/api/v1/clinician/patients/{patient.id}/discharge", json={"reason": "finished"},
                        headers=hc).status_code == 422
     assert client.post(f"/api/v1/clinician/patients/{patient.id}/discharge", json={"reason": "finished", "note": "x"},
                        headers=api_token(client, other)).status_code == 404
+    assert assessments.due(session, patient.user).kind == "weekly"  # the refused requests changed nothing
     r = client.post(f"/api/v1/clinician/patients/{patient.id}/discharge",
                     json={"reason": "finished", "note": "Goals met"}, headers=hc)
     assert r.status_code == 200 and r.json()["status"] == "finished" and r.json()["end_of_treatment_requested"]
-    assert calls == [patient.id]
+    # The patient is now asked for the end-of-treatment check-in (follow-ups later).
+    session.expire_all()
+    assert assessments.due(session, patient.user).kind == "end_of_treatment"
     assert episode.history(session, patient.id)[0]["note"] == "Goals met"
     # An ended episode is not due for review even when the patient writes.
     client.post("/api/v1/messages", json={"body": "Thanks"}, headers=api_token(client, patient))
     assert client.get("/api/v1/clinician/reviews", headers=hc).json() == []
-
-
-def test_without_the_end_checkin_helper_nothing_is_claimed(client, session, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from app.assessments import service as assessments
-    patient, clin, _ = people
-    monkeypatch.delattr(assessments, "start_end_of_treatment", raising=False)
-    r = client.post(f"/api/v1/clinician/patients/{patient.id}/discharge",
-                    json={"reason": "discharged", "note": "Moved away"}, headers=api_token(client, clin))
-    assert r.status_code == 200 and r.json()["end_of_treatment_requested"] is False
 
 
 def test_record_page_forms(client, session, people) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     html = client.get("/").text
     assert "Hello, Ade" in html
     step = next_step(html)
-    assert 'href="/checkins/phq9?next=/"' in step and "Do my check-in" in step
+    assert 'href="/checkins/weekly?next=/"' in step and "Do my check-in" in step
     assert "You have not done a check-in yet." in html and "Your next check-in is due now." in html
     assert "Module 1: How thoughts, feelings, body and actions connect" in html
     assert "Module 2 opens on Monday 9 March, once you have finished module 1." in html

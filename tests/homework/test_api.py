@@ -27,7 +27,7 @@ def test_create_read_list_and_edit(client, session):
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["status"] == "submitted" and body["answers"] == GOOD and body["task_slug"] == TASK
-    assert body["module_slug"] == "thoughts-feelings-actions" and body["content_version"] == 1
+    assert body["module_slug"] == "thoughts-feelings-actions" and body["content_version"] == 2
     entry_id = body["id"]
     assert client.get(f"/api/v1/homework/entries/{entry_id}", headers=h).json()["answers"] == GOOD
     assert [e["id"] for e in client.get("/api/v1/homework/entries", headers=h).json()] == [entry_id]

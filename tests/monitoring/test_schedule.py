@@ -25,7 +25,8 @@ def _rule_alerts(session, patient, rule):  # type: ignore[no-untyped-def]
 
 def test_missed_checkin_reminds_first_then_alerts_once(session, frozen_clock):
     patient, _ = care_pair(session)
-    submit(session, patient, "phq9", phq9(6))                    # the next is due at T0 + 7 days
+    submit(session, patient, "phq9", phq9(6))
+    submit(session, patient, "gad7", [1, 1, 0, 0, 0, 0, 0])      # both done: the next is due at T0 + 7 days
     monitoring.run_schedule(T0)
     assert count(session, Reminder) == 0
     frozen_clock(later(days=7))
@@ -45,6 +46,20 @@ def test_missed_checkin_reminds_first_then_alerts_once(session, frozen_clock):
         monitoring.run_schedule(later(days=10, hours=hours))
     [a] = _rule_alerts(session, patient, "missed_checkin")
     assert a.count == 1 and count(session, Reminder) == 1
+
+
+def test_missed_checkin_counts_the_weekly_pair(session, frozen_clock):
+    """The PHQ-9 alone is half a check-in: the GAD-7 is still due, reminded and then missed."""
+    patient, _ = care_pair(session)
+    submit(session, patient, "phq9", phq9(6))
+    frozen_clock(later(days=1, hours=1))
+    monitoring.run_schedule(later(days=1, hours=1))              # baseline due at enrolment, +1 day
+    [rem] = session.scalars(select(Reminder)).all()
+    assert (rem.kind, rem.key) == ("checkin_due", T0.isoformat())
+    frozen_clock(later(days=3, hours=2))
+    monitoring.run_schedule(later(days=3, hours=2))
+    [a] = _rule_alerts(session, patient, "missed_checkin")
+    assert a.tier == "routine"
 
 
 def test_missed_checkin_never_alerts_before_the_reminder(session, frozen_clock):

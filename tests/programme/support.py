@@ -12,9 +12,10 @@ M1, M2 = "thoughts-feelings-actions", "noticing-patterns"
 
 
 def do_checkin(session: Session, person: Person) -> None:
-    """A weekly PHQ-9 through the assessments service (all answers 0: no flags)."""
+    """The weekly check-in (PHQ-9 and GAD-7) through the assessments service (all answers 0: no flags)."""
     from app.assessments import service as assessments
     assessments.submit(session, person.user, "phq9", [0] * 9)
+    assessments.submit(session, person.user, "gad7", [0] * 7)
     session.commit()
 
 

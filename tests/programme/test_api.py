@@ -56,7 +56,7 @@ def test_list_detail_complete_and_locked(client, session, frozen_clock, monkeypa
     assert r.status_code == 200
     assert r.json()["status"] == "completed" and r.json()["completed_at"].startswith("2026-03-02T09:00")
     row = session.scalars(select(ModuleProgress)).one()
-    assert row.content_version_completed == 1
+    assert row.content_version_completed == 2  # module 1 text revised (issue 13)
     frozen_clock(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
     h = api_token(client, patient)
     again = client.post(f"/api/v1/modules/{M1}/complete", headers=h).json()

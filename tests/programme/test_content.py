@@ -71,8 +71,8 @@ def test_shipped_content_is_valid_and_complete():
     (M1, "      - name: main_area\n        type: choice\n",
      "      - name: main_area\n        type: choice\n        requried: true\n",
      "exercises[1].fields[2].requried: unknown key (check the spelling"),
-    (M1, "content_version: 1", "content_version: 0", "content_version: Input should be greater than or equal to 1"),
-    (M1, "content_version: 1", "content_version: one", "content_version: Input should be a valid integer"),
+    (M1, "content_version: 2", "content_version: 0", "content_version: Input should be greater than or equal to 1"),
+    (M1, "content_version: 2", "content_version: one", "content_version: Input should be a valid integer"),
     (M1, "number: 1\n", "number: 9\n", "number: Input should be less than or equal to 7"),
     (M1, "slug: thoughts-feelings-actions\n", "slug: Thoughts_Feelings\n", "slug: 'Thoughts_Feelings' must use lower-case"),
     (M1, "estimated_minutes: 25\n", "", "estimated_minutes: is required"),
@@ -193,7 +193,7 @@ def test_command_line_check(tmp_content):
     ok = subprocess.run([sys.executable, "-m", "app.programme.content"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0 and "7 modules, all valid" in ok.stdout
-    edit(tmp_content, M1, "content_version: 1", "content_version: 0")
+    edit(tmp_content, M1, "content_version: 2", "content_version: 0")
     bad = subprocess.run([sys.executable, "-m", "app.programme.content"], cwd=ROOT,
                          env={**env, "ICBT_CONTENT_DIR": str(tmp_content)}, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1

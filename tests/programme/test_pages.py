@@ -33,7 +33,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     first = f"/modules/{M1}/pages/welcome"
     r = client.get(first)
     assert r.status_code == 200 and "First, your weekly check-in" in r.text
-    assert f'href="/checkins/phq9?next=/modules/{M1}"' in r.text
+    assert f'href="/checkins/weekly?next=/modules/{M1}"' in r.text
     assert "We are glad you are here" not in r.text
     assert session.scalars(select(ModuleProgress)).all() == []
     do_checkin(session, patient)
@@ -69,7 +69,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     assert r.status_code == 200 and "Not quite. Worried is an emotion." in r.text
     assert "Yes. Each part can make the others stronger." in r.text
     stored = session.scalars(select(QuizResponse)).one()
-    assert stored.content_version == 1 and b"[1,1]" not in bytes(stored.answers_enc)
+    assert stored.content_version == 2 and b"[1,1]" not in bytes(stored.answers_enc)
 
     # The thought record from this week's practice.
     form = client.get("/homework/thought-record-starter")
@@ -91,7 +91,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     progress = session.scalars(select(ModuleProgress)).one()
     session.refresh(progress)
     assert progress.completed_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    assert progress.content_version_completed == 1 and progress.content_version_read == 1
+    assert progress.content_version_completed == 2 and progress.content_version_read == 2
     r = client.get(f"/modules/{M2}")
     assert r.status_code == 403 and "Module 2 opens on Monday 9 March." in r.text
     assert "What you can do now" in r.text

@@ -29,6 +29,10 @@ ENTRIES = {
                                                                  body=lambda ctx: {"item9": 0}),
     ("GET", "/checkins"): Entry(Access.PATIENT),
     ("GET", "/checkins/history"): Entry(Access.PATIENT),
+    ("GET", "/checkins/weekly"): Entry(Access.PATIENT),
+    # without ?ids= there is nothing to show: 404 for everyone allowed in; scoping of the ids
+    # is tested in tests/assessments/test_weekly_flow.py (someone else's ids are 404)
+    ("GET", "/checkins/weekly/result"): Entry(Access.PATIENT, ok=(404,)),
     ("GET", "/checkins/{instrument}"): Entry(Access.PATIENT, make=instrument),
     ("POST", "/checkins/{instrument}"): Entry(Access.PATIENT, make=instrument, body=lambda ctx: PHQ9_FORM),
     ("GET", "/checkins/results/{assessment_id}"): Entry(Access.PATIENT, make=checkin_of_a, scoped=True),

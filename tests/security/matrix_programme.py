@@ -31,4 +31,5 @@ ENTRIES = {
     ("POST", "/modules/{slug}/quiz"): Entry(Access.PATIENT, make=module, body=lambda ctx: {"q0": "0", "q1": "1"}),
     ("POST", "/modules/{slug}/complete"): Entry(Access.PATIENT, make=module),
     ("GET", "/modules/{slug}/finished"): Entry(Access.PATIENT, make=module),
+    ("GET", "/learn/depression-and-anxiety"): Entry(Access.PATIENT),
 }

@@ -179,8 +179,13 @@ def test_severe_score(total: int | None, fires: bool) -> None:
         assert (f.rule, f.tier, f.value) == ("severe_score", Tier.ROUTINE, total)
 
 
-def test_severe_score_is_phq9_only() -> None:
-    assert severe_score(g(21)) is None
+@pytest.mark.parametrize("total, fires", [(14, False), (15, True), (21, True), (None, False)])
+def test_severe_score_gad7_at_15(total: int | None, fires: bool) -> None:
+    """clinical-rules.md §4: severe_score is PHQ-9 >= 20, or GAD-7 >= 15."""
+    f = severe_score(g(total))
+    assert (f is not None) == fires
+    if f:
+        assert (f.rule, f.tier, f.value, f.detail) == ("severe_score", Tier.ROUTINE, total, "gad7>=15")
 
 
 # ---------------------------------------------------------------- reliable deterioration
@@ -436,7 +441,7 @@ def test_missed_checkin_without_phq9_is_due_at_enrolment() -> None:
     assert checkin_due_at(T0, None) == T0
     assert missed_checkin(T0, None, T0 + 3 * DAY - timedelta(seconds=1)) is None
     assert missed_checkin(T0, None, T0 + 3 * DAY) == Flag("missed_checkin", Tier.ROUTINE, 3,
-                                                          "no_phq9_since_enrolment")
+                                                          "no_checkin_since_enrolment")
     # a PHQ-9 from before enrolment does not count
     assert checkin_due_at(T0, T0 - DAY) == T0
     assert missed_checkin(T0, T0 - DAY, T0 + 3 * DAY) is not None

@@ -81,7 +81,11 @@ def test_loinc_codes() -> None:
     assert (PHQ9.total_loinc, PHQ9.panel_loinc) == ("44261-6", "44249-1")
     assert (GAD7.total_loinc, GAD7.panel_loinc) == ("70274-6", "69737-5")
     assert PHQ9.difficulty is not None and PHQ9.difficulty.loinc == "69722-7"
-    assert GAD7.difficulty is None
+    # GAD-7 ends with the same difficulty question; its LOINC code is not verified: none given
+    assert GAD7.difficulty is not None and GAD7.difficulty.loinc is None
+    assert GAD7.difficulty.text == PHQ9.difficulty.text
+    assert [(o.label, o.value) for o in GAD7.difficulty.options] == [
+        ("Not difficult at all", 0), ("Somewhat difficult", 1), ("Very difficult", 2), ("Extremely difficult", 3)]
     for inst in (PHQ9, GAD7):
         assert [(o.label, o.value, o.loinc) for o in inst.options] == [
             ("Not at all", 0, "LA6568-5"),
@@ -100,7 +104,9 @@ def test_gad7_never_uses_wrong_public_loinc_codes() -> None:
 def test_verbatim_texts() -> None:
     header = ("Over the last 2 weeks, how often have you been bothered by any of the following"
               " problems?")
-    assert PHQ9.header == header and GAD7.header == header
+    assert PHQ9.header == header
+    # the published GAD-7 form's own header (clinical-rules.md §2)
+    assert GAD7.header == "Over the last 2 weeks, how often have you been bothered by the following problems?"
     assert PHQ9.items[0].text == "Little interest or pleasure in doing things"
     assert PHQ9.items[5].text == ("Feeling bad about yourself — or that you are a failure or"
                                   " have let yourself or your family down")
@@ -294,7 +300,8 @@ def test_difficulty_required_only_above_zero() -> None:
     assert difficulty_required(score("phq9", [0] * 8 + [1])) is True
     assert difficulty_required(score("phq9", [None, None, None, 0, 0, 0, 0, 0, 1])) is True
     assert difficulty_required(score("phq9", [None, None, None, 0, 0, 0, 0, 0, 0])) is False
-    assert difficulty_required(score("gad7", [3] * 7)) is False
+    assert difficulty_required(score("gad7", [3] * 7)) is True  # asked for the GAD-7 too
+    assert difficulty_required(score("gad7", [0] * 7)) is False
 
 
 def test_difficulty_never_added_to_total() -> None:
