@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # so that a login flood always leaves a core for everything else.
     machine_hash_slots: int | None = Field(None, ge=1)
     hash_slot_dir: Path | None = None  # default: <temp dir>/icbt-hash-slots-<uid>
+    # Largest request body accepted, in bytes (security item 28); bigger ones get 413 unread
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # Background worker (outbox delivery, scheduled rules); off in tests
     run_worker: bool = True
     worker_interval_seconds: float = Field(5.0, gt=0)

