@@ -50,9 +50,35 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
 
 
+async def _audit_refusal(request: Request, exc: Exception) -> None:
+    """Security item 32: a clinician (or admin) refused a record with 404 is audited."""
+    from app.errors import NotFound
+    user = getattr(request.state, "user", None)
+    if not isinstance(exc, NotFound) or user is None:
+        return
+    import uuid
+
+    from sqlalchemy import inspect as sa_inspect
+    from starlette.concurrency import run_in_threadpool
+
+    from app.audit import service as audit
+    state = sa_inspect(user, raiseerr=False)  # the request's session may have expired it
+    user_id = state.identity[0] if state is not None and state.identity else getattr(user, "id", None)
+    raw = request.path_params.get("patient_id")
+    try:
+        patient_id = uuid.UUID(str(raw)) if raw is not None else None
+    except ValueError:
+        patient_id = None
+    try:
+        await run_in_threadpool(audit.record_refusal, user_id, request.method, request.url.path, patient_id)
+    except Exception:  # noqa: BLE001 - never turn a 404 into a 500; the log says why
+        log.exception("could not audit a refused request to %s", request.url.path)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError):  # type: ignore[no-untyped-def]
+        await _audit_refusal(request, exc)
         if _wants_json(request):
             return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
         if isinstance(exc, NotAuthenticated):
