@@ -184,6 +184,8 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
     # Templates are read once; only development looks for edited files on every render.
     web.env.auto_reload = settings.env.value == "development"
     from app.security.body_limit import BodyLimit
+    from app.security.text import TextGuard
+    app.add_middleware(TextGuard)  # inside BodyLimit: reads only bodies within the limit
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # innermost of the three: headers still apply
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")

@@ -6,15 +6,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.security.text import SafeName
+
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}$"
 
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    email: SafeName = Field(max_length=254, pattern=EMAIL_PATTERN)
     password: str = Field(min_length=10, max_length=256)
-    display_name: str | None = Field(None, max_length=80)
+    display_name: SafeName | None = Field(None, max_length=80)
     consent: Literal[True] = Field(description="Agreement to the terms and privacy notice; must be true.")
 
     @field_validator("display_name")

@@ -49,6 +49,11 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
 
     `password=None` gives an account nobody can sign in to until a set-password link is used
     (accounts created by an admin). `actor` is who created it (the user themselves if None)."""
+    from app.security.text import text_problem
+    for field, value in (("email", email), ("display_name", display_name or "")):
+        problem = text_problem(value, name=True)
+        if problem:
+            raise InvalidInput(problem, field=field)
     email = normalise_email(email)
     if password is not None:
         problem = passwords.password_problem(password, email=email)
