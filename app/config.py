@@ -11,7 +11,9 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +47,14 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "icbt@localhost"
+    # Where mail goes: "smtp" (ICBT_SMTP_HOST), or, for development without a mail server,
+    # "file" (appended to ICBT_MAIL_FILE) or "console" (printed). Default: smtp, except in
+    # development without ICBT_SMTP_HOST, where it is "file".
+    mail_backend: Literal["smtp", "file", "console"] | None = None
+    mail_file: Path = ROOT / "data" / "mail.txt"
+    # New self-registered accounts confirm their address before signing in (default: on in
+    # production, off elsewhere) (security item 30)
+    confirm_email: bool | None = None
 
     escalation_file: Path = SHIPPED_ESCALATION_FILE
     content_dir: Path = ROOT / "modules_content"
@@ -75,6 +85,23 @@ class Settings(BaseSettings):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix):]
         return v
+
+    @model_validator(mode="after")
+    def _base_url_follows_port(self) -> Settings:
+        # ICBT_BASE_URL, unless set, is this machine at ICBT_PORT (links in e-mails work in development)
+        if "base_url" not in self.model_fields_set:
+            self.base_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    @property
+    def must_confirm_email(self) -> bool:
+        return self.is_production if self.confirm_email is None else self.confirm_email
+
+    @property
+    def effective_mail_backend(self) -> str:
+        if self.mail_backend is not None:
+            return self.mail_backend
+        return "file" if self.env == Env.development and not self.smtp_host else "smtp"
 
     @property
     def is_sqlite(self) -> bool:

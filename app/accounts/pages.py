@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from app.accounts import reset, service
+from app.accounts import reset, service, signup
 from app.accounts.dependencies import PageUser, PageUserOptional
 from app.accounts.models import Role, User
 from app.accounts.schemas import EMAIL_PATTERN
@@ -25,6 +25,7 @@ NOTICES = {
     "sessions-revoked": "You have been signed out everywhere else.",
     "password-reset": "Your password has been reset. You can sign in now.",
     "password-set": "Your password is set. You can sign in now.",
+    "email-confirmed": "Thank you: your e-mail address is confirmed. You can sign in now.",
 }
 
 
@@ -68,6 +69,9 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
           password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
     try:
         user = service.authenticate(session, email, password) if email and password else None
+    except signup.EmailNotConfirmed as e:
+        return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
+                      "errors": {"email": e.detail}}, status_code=403)
     except TooManyRequests as e:
         resp = render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": e.detail}}, status_code=429)
@@ -115,15 +119,25 @@ def register(request: Request, session: SessionDep,
         errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
     if not errors:
         try:
-            user = service.create_user(session, role=Role.patient, email=email, password=password,
-                                       display_name=display_name, consent=True)
+            signup.register(session, email=email, password=password, display_name=display_name, consent=True)
         except InvalidInput as e:
             errors[e.field or "email"] = e.detail
-        except Conflict as e:
-            errors["email"] = e.detail
-        else:
-            return start_browser_session(session, request, user, "/")
+        else:  # the same answer for a new and an existing address (security item 30)
+            return redirect("/register/check-email")
     return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
+
+
+@router.get("/register/check-email")
+def register_sent(request: Request, user: PageUserOptional) -> Response:
+    return render(request, "auth/register_sent.html", {"detail": signup.CHECK_EMAIL})
+
+
+@router.get("/confirm-email/{token}")
+def confirm_email(request: Request, session: SessionDep, user: PageUserOptional,
+                  token: Annotated[str, Path(max_length=reset.TOKEN_MAX_LENGTH)]) -> Response:
+    if signup.confirm_email(session, token) is None:
+        return _link_invalid(request)
+    return redirect("/login?notice=email-confirmed")
 
 
 def device_label(user_agent: str | None, kind: str) -> str:

@@ -25,6 +25,12 @@ class RegisterIn(BaseModel):
         return v.strip() or None if v is not None else None
 
 
+class RegisterOut(BaseModel):
+    status: Literal["check_email"] = "check_email"
+    detail: str = ("Thank you. We have sent an e-mail to that address. Open it to finish: it says what to do "
+                   "next. If nothing arrives within a few minutes, check your spam folder.")
+
+
 class UserOut(BaseModel):
     id: uuid.UUID
     email: str

@@ -65,7 +65,7 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
     hashed = passwords.hash_password(password) if password is not None else passwords.unusable_hash()
     now = clock.now()
     user = User(id=uuid.uuid4(), role=role, email_hash=email_index(email), password_hash=hashed,
-                is_active=True, password_changed_at=now,
+                is_active=True, password_changed_at=now, email_confirmed_at=now,
                 enrolled_at=now if role == Role.patient else None)
     if consent:
         user.consent_version, user.consent_at = CONSENT_VERSION, now
@@ -155,6 +155,9 @@ def _authenticate(session: Session, email: str, password: str) -> User | None:
                      actor_role=user.role.value if user else "anonymous", outcome="failure",
                      record_type="user", record_id=user.id if user else None)
         return None
+    if user.email_confirmed_at is None:
+        from app.accounts.signup import EmailNotConfirmed
+        raise EmailNotConfirmed()
     clear_backoff(session, email)
     if new_hash:
         user.password_hash = new_hash

@@ -23,7 +23,12 @@ def upgrade() -> None:
     sa.Column('check_value', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('key_id', name=op.f('pk_key_checks'))
     )
+    op.add_column('users', sa.Column('email_confirmed_at', app.db.UTCDateTime(timezone=True), nullable=True))
+    # accounts that existed before confirmation was introduced count as confirmed
+    op.execute("UPDATE users SET email_confirmed_at = created_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('email_confirmed_at')
     op.drop_table('key_checks')
