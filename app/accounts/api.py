@@ -39,7 +39,8 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
     """OAuth2 password flow: `username` is the e-mail address."""
     if len(form.username) > 254:
         raise InvalidCredentials()
-    user = service.authenticate(session, form.username, form.password)
+    from app.accounts.pages import client_address
+    user = service.authenticate(session, form.username, form.password, client_address(request))
     if user is None:
         session.commit()  # keep the failure count and audit event, then refuse
         raise InvalidCredentials(headers={"WWW-Authenticate": "Bearer"})

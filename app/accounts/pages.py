@@ -37,6 +37,12 @@ def _safe_next(nxt: str | None) -> str:
     return nxt
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address (behind the proxy, from X-Forwarded-For, which uvicorn trusts only
+    from 127.0.0.1): what sign-in throttling counts per client."""
+    return request.client.host if request.client else None
+
+
 def start_browser_session(session: SessionDep, request: Request, user: User, to: str) -> Response:
     """A new session (new random id) for this browser; any session it presented is revoked."""
     previous = getattr(request.state, "auth_session", None)
@@ -68,7 +74,7 @@ def login_form(request: Request, user: PageUserOptional, next: str | None = None
 def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_length=254)] = "",
           password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
     try:
-        user = service.authenticate(session, email, password) if email and password else None
+        user = service.authenticate(session, email, password, client_address(request)) if email and password else None
     except signup.EmailNotConfirmed as e:
         return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": e.detail}}, status_code=403)

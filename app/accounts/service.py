@@ -21,6 +21,7 @@ CONSENT_VERSION = "2026-11"
 BACKOFF_FREE_FAILURES = 3        # failures before the backoff starts
 BACKOFF_MAX_SECONDS = 15 * 60
 THROTTLE_FORGET_AFTER = timedelta(hours=24)  # failures older than this no longer count
+CLIENT_FREE_FAILURES = 10        # failures from one client address, across all accounts, before its backoff
 
 
 def normalise_email(email: str) -> str:
@@ -103,10 +104,21 @@ def bump_counter(session: Session, key: str, *, forget_after: timedelta = THROTT
     return int(session.execute(stmt).scalar_one())
 
 
-def backoff_seconds(failures: int) -> int:
-    if failures < BACKOFF_FREE_FAILURES:
+def backoff_seconds(failures: int, free: int = BACKOFF_FREE_FAILURES) -> int:
+    if failures < free:
         return 0
-    return min(2 ** (failures - BACKOFF_FREE_FAILURES + 1), BACKOFF_MAX_SECONDS)
+    return min(2 ** (failures - free + 1), BACKOFF_MAX_SECONDS)
+
+
+def login_keys(email: str, client: str | None) -> tuple[str, str | None]:
+    """Security item 31: (the account's backoff key for this client, the client's own key).
+
+    The account's backoff counts one client's failures only, so an attacker's guesses never
+    lock the real owner (signing in from elsewhere) out; the client's key counts its failures
+    across every account, so trying many accounts from one address is slowed as well."""
+    account = throttle_key("login", email) if client is None else \
+        crypto.get_keyring().blind_index(f"login:{normalise_email(email)}|client:{client}")
+    return account, None if client is None else crypto.get_keyring().blind_index(f"client:{client}")
 
 
 def _check_backoff(session: Session, key: str) -> None:
@@ -114,13 +126,15 @@ def _check_backoff(session: Session, key: str) -> None:
     locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.key_hash == key))
     if locked_until is not None and locked_until > now:
         wait = int((locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(f"Too many attempts. Please wait {wait} seconds and try again.",
+        when = f"{wait} seconds" if wait <= 90 else f"{(wait + 59) // 60} minutes"
+        raise TooManyRequests(f"Too many attempts. Please wait {when} and try again"
+                              " (or use \"Forgotten your password?\").",
                               headers={"Retry-After": str(wait)})
 
 
-def _record_failure(session: Session, key: str) -> None:
+def _record_failure(session: Session, key: str, free: int = BACKOFF_FREE_FAILURES) -> None:
     failures = bump_counter(session, key)
-    wait = backoff_seconds(failures)
+    wait = backoff_seconds(failures, free)
     session.execute(update(LoginThrottle).where(LoginThrottle.key_hash == key)
                     .values(locked_until=clock.now() + timedelta(seconds=wait) if wait else None))
 
@@ -131,17 +145,19 @@ def clear_backoff(session: Session, email: str) -> None:
         session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == key))
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, email: str, password: str, client: str | None = None) -> User | None:
     """The user, or None. Same work and answer for unknown e-mail and wrong password.
 
     Raises TooManyRequests while this e-mail is in backoff (whether or not it exists), and
     passwords.ServerBusy when too many passwords are being checked at once."""
     with passwords.hash_gate.admission():
-        return _authenticate(session, email, password)
+        return _authenticate(session, email, password, client)
 
 
-def _authenticate(session: Session, email: str, password: str) -> User | None:
-    key = throttle_key("login", email)
+def _authenticate(session: Session, email: str, password: str, client: str | None = None) -> User | None:
+    key, client_key = login_keys(email, client)
+    if client_key is not None:
+        _check_backoff(session, client_key)
     _check_backoff(session, key)
     user = find_by_email(session, email) if len(password) <= passwords.MAX_LENGTH else None
     ok, new_hash = False, None
@@ -151,6 +167,8 @@ def _authenticate(session: Session, email: str, password: str) -> User | None:
         passwords.burn_verify(password[: passwords.MAX_LENGTH])
     if not ok:
         _record_failure(session, key)
+        if client_key is not None:
+            _record_failure(session, client_key, CLIENT_FREE_FAILURES)
         audit.record(session, action="login.failed", actor_id=user.id if user else None,
                      actor_role=user.role.value if user else "anonymous", outcome="failure",
                      record_type="user", record_id=user.id if user else None)
@@ -159,6 +177,9 @@ def _authenticate(session: Session, email: str, password: str) -> User | None:
         from app.accounts.signup import EmailNotConfirmed
         raise EmailNotConfirmed()
     clear_backoff(session, email)
+    if key != throttle_key("login", email) and session.scalar(
+            select(LoginThrottle.key_hash).where(LoginThrottle.key_hash == key)) is not None:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == key))
     if new_hash:
         user.password_hash = new_hash
     audit.record(session, action="login", actor_id=user.id, actor_role=user.role.value,
