@@ -66,7 +66,12 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     startup.check(s)  # the same checks as the server's start-up, before any worker starts
     if not ns.no_migrate:
         cmd_migrate(ns)
-    print(f"serving on http://{s.host}:{s.port}", flush=True)
+    print(f"serving on http://{s.host}:{s.port}  (open {s.base_url} in a browser; Ctrl-C stops)", flush=True)
+    if s.env.value == "development":
+        print("Development: for demo accounts with a few weeks of data, run `make demo` (icbt seed-demo);\n"
+              f"e-mail (reset, invitation and confirmation links) is written to {s.mail_file}"
+              if s.effective_mail_backend == "file" else
+              "Development: for demo accounts with a few weeks of data, run `make demo` (icbt seed-demo)", flush=True)
     uvicorn.run("app.main:create_app", factory=True, host=s.host, port=s.port, workers=s.workers,
                 access_log=False, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
     return 0

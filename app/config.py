@@ -7,6 +7,7 @@ thresholds themselves).
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+# Templates, static files, lessons, escalation files and migrations: in ICBT_DATA_DIR when set
+# (an installed wheel: the Docker image sets /srv/icbt), else beside the package (a checkout).
+ROOT = Path(os.environ["ICBT_DATA_DIR"]).resolve() if os.environ.get("ICBT_DATA_DIR") \
+    else Path(__file__).resolve().parent.parent
 SHIPPED_ESCALATION_FILE = ROOT / "escalation" / "uk-example.yaml"
 
 
