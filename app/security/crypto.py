@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import uuid
@@ -324,8 +325,19 @@ def _where(obj: Any) -> tuple[str, uuid.UUID, uuid.UUID]:
     return table, obj.id, owner
 
 
+class Unreadable(str):
+    """What `unseal` gives for a value that failed to decrypt (security item 29): shown as
+    such, never stored back (seal leaves the damaged ciphertext as it is)."""
+
+
+UNREADABLE = Unreadable("[this could not be read]")
+log = logging.getLogger("icbt.crypto")
+
+
 def seal(session: Session, obj: Any, column: str, value: str | bytes | None) -> None:
     """Encrypt `value` into `obj.<column>`, bound to the row's table, id and owner."""
+    if isinstance(value, Unreadable):
+        return  # keep the damaged ciphertext rather than overwrite it with the placeholder
     if value is None:
         setattr(obj, column, None)
         return
@@ -334,18 +346,29 @@ def seal(session: Session, obj: Any, column: str, value: str | bytes | None) -> 
     setattr(obj, column, encrypt_with(data_key(session, owner), table, column, row_id, owner, raw))
 
 
-def unseal(session: Session, obj: Any, column: str) -> str | None:
+def unseal(session: Session, obj: Any, column: str, *, strict: bool = False) -> str | None:
+    """The plaintext. A value that fails to decrypt is contained to itself (security item 29):
+    logged with table, column and row id (never any content) and returned as UNREADABLE, so the
+    page or list that includes it still answers; `strict=True` raises DecryptionError instead."""
     blob = getattr(obj, column)
     if blob is None:
         return None
     table, row_id, owner = _where(obj)
-    return decrypt_with(data_key(session, owner), table, column, row_id, owner, blob).decode()
+    try:
+        return decrypt_with(data_key(session, owner), table, column, row_id, owner, blob).decode()
+    except (DecryptionError, UnicodeDecodeError) as e:
+        if strict:
+            raise DecryptionError(str(e)) from None
+        log.error("decryption failed: table=%s column=%s row=%s owner=%s (%s)", table, column, row_id, owner,
+                  type(e).__name__)
+        return UNREADABLE
 
 
 def seal_json(session: Session, obj: Any, column: str, value: Any) -> None:
     seal(session, obj, column, None if value is None else json.dumps(value, separators=(",", ":")))
 
 
-def unseal_json(session: Session, obj: Any, column: str) -> Any:
-    text = unseal(session, obj, column)
-    return None if text is None else json.loads(text)
+def unseal_json(session: Session, obj: Any, column: str, *, strict: bool = False) -> Any:
+    """As unseal; an unreadable value gives None (logged), as if it had not been given."""
+    text = unseal(session, obj, column, strict=strict)
+    return None if text is None or isinstance(text, Unreadable) else json.loads(text)

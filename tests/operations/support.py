@@ -30,7 +30,7 @@ with get_db().session() as session:
         for obj in session.scalars(__import__("sqlalchemy").select(mapper.class_)):
             for c in cols:
                 if getattr(obj, c) is not None:
-                    crypto.unseal(session, obj, c)
+                    crypto.unseal(session, obj, c, strict=True)
                     n += 1
 print(n)
 """
