@@ -7,7 +7,8 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    ICBT_ENV=production ICBT_HOST=0.0.0.0 ICBT_PORT=8000 ICBT_WORKERS=4
+    ICBT_ENV=production ICBT_HOST=0.0.0.0 ICBT_PORT=8000 ICBT_WORKERS=4 \
+    ICBT_DATA_DIR=/srv/icbt
 RUN useradd --create-home --uid 10001 icbt
 WORKDIR /srv/icbt
 COPY --from=build /wheels /wheels

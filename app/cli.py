@@ -28,10 +28,15 @@ def _boot() -> None:
     from app.db import get_db
     from app.security import crypto
 
+    import app.models  # noqa: F401 - every table and column type, as the server has them
+
     settings = get_settings()
     settings.check_production()
-    crypto.set_keyring(startup.load_keyring(settings))
-    startup.check_database(get_db())
+    db = get_db()
+    startup.check_database(db)
+    ring = startup.load_keyring(settings, db)
+    crypto.set_keyring(ring)
+    startup.check_keyring_matches_database(db, ring, settings.resolved_keys_file)
 
 
 def _session():
@@ -61,7 +66,12 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     startup.check(s)  # the same checks as the server's start-up, before any worker starts
     if not ns.no_migrate:
         cmd_migrate(ns)
-    print(f"serving on http://{s.host}:{s.port}", flush=True)
+    print(f"serving on http://{s.host}:{s.port}  (open {s.base_url} in a browser; Ctrl-C stops)", flush=True)
+    if s.env.value == "development":
+        print("Development: for demo accounts with a few weeks of data, run `make demo` (icbt seed-demo);\n"
+              f"e-mail (reset, invitation and confirmation links) is written to {s.mail_file}"
+              if s.effective_mail_backend == "file" else
+              "Development: for demo accounts with a few weeks of data, run `make demo` (icbt seed-demo)", flush=True)
     uvicorn.run("app.main:create_app", factory=True, host=s.host, port=s.port, workers=s.workers,
                 access_log=False, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
     return 0
@@ -124,26 +134,42 @@ def cmd_assign(ns: argparse.Namespace) -> int:
          lambda p: p.add_argument("--retire-old", action="store_true",
                                   help="afterwards, remove keys no data key uses any more"))
 def cmd_rotate_keys(ns: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    """Atomic (security item 26): every data key is re-wrapped inside one transaction; only
+    then is the new ring written (temporary file, fsync, rename), and only then is the
+    transaction committed. The new ring still holds the old keys, so whichever of the two
+    survives a crash, everything reads. If re-wrapping fails, neither changes."""
+    from sqlalchemy import delete, select
 
     from app.security import crypto
 
     _boot()
     path = get_settings().resolved_keys_file
     assert path is not None
-    ring = crypto.get_keyring().with_new_primary()
-    # Save the new ring first: if re-wrapping stops half-way, every key is still in the file.
-    ring.save(path)
-    crypto.set_keyring(ring)
+    old = crypto.get_keyring()
+    ring = old.with_new_primary()
     with _session() as s:
-        n = crypto.rotate(s, ring)
+        try:
+            n = crypto.rotate(s, ring)
+            s.flush()
+        except crypto.DecryptionError as e:
+            s.rollback()
+            print(f"error: rotation stopped, nothing changed (key file and database as they were): {e}",
+                  file=sys.stderr)
+            return 1
+        ring.save(path)
         s.commit()
-        in_use = set(s.scalars(select(crypto.DataKey.kek_id).distinct()))
+    crypto.set_keyring(ring)
     print(f"new primary key {ring.primary}; re-wrapped {n} data keys")
     if ns.retire_old:
-        kept = {k: v for k, v in ring.keys.items() if k in in_use or k == ring.primary}
-        crypto.KeyRing(primary=ring.primary, keys=kept, index_key=ring.index_key).save(path)
-        print(f"retired keys: {', '.join(sorted(set(ring.keys) - set(kept))) or 'none'}")
+        with _session() as s:
+            in_use = set(s.scalars(select(crypto.DataKey.kek_id).distinct()))
+            kept = {k: v for k, v in ring.keys.items() if k in in_use or k == ring.primary}
+            retired = sorted(set(ring.keys) - set(kept))
+            ring.replace(keys=kept).save(path)
+            if retired:  # their check values go too, so a later key of the same name is not refused
+                s.execute(delete(crypto.KeyCheck).where(crypto.KeyCheck.key_id.in_(retired)))
+            s.commit()
+        print(f"retired keys: {', '.join(retired) or 'none'}")
     return 0
 
 

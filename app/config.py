@@ -7,14 +7,20 @@ thresholds themselves).
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+# Templates, static files, lessons, escalation files and migrations: in ICBT_DATA_DIR when set
+# (an installed wheel: the Docker image sets /srv/icbt), else beside the package (a checkout).
+ROOT = Path(os.environ["ICBT_DATA_DIR"]).resolve() if os.environ.get("ICBT_DATA_DIR") \
+    else Path(__file__).resolve().parent.parent
 SHIPPED_ESCALATION_FILE = ROOT / "escalation" / "uk-example.yaml"
 
 
@@ -47,6 +53,14 @@ class Settings(BaseSettings):
     mail_from: str = "icbt@localhost"
     # The time zone a patient has until they choose one (IANA name; app.reminders).
     default_time_zone: str = "Europe/London"
+    # Where mail goes: "smtp" (ICBT_SMTP_HOST), or, for development without a mail server,
+    # "file" (appended to ICBT_MAIL_FILE) or "console" (printed). Default: smtp, except in
+    # development without ICBT_SMTP_HOST, where it is "file".
+    mail_backend: Literal["smtp", "file", "console"] | None = None
+    mail_file: Path = ROOT / "data" / "mail.txt"
+    # New self-registered accounts confirm their address before signing in (default: on in
+    # production, off elsewhere) (security item 30)
+    confirm_email: bool | None = None
 
     escalation_file: Path = SHIPPED_ESCALATION_FILE
     content_dir: Path = ROOT / "modules_content"
@@ -87,6 +101,8 @@ class Settings(BaseSettings):
     dpo_contact: str = ""         # data protection officer, if the clinic has one
     retention_years: int = Field(8, ge=1, le=100)  # NHS adult health records: 8 years
     complaints_authority: str = "the Information Commissioner's Office (ico.org.uk, 0303 123 1113)"
+    # Largest request body accepted, in bytes (security item 28); bigger ones get 413 unread
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # Background worker (outbox delivery, scheduled rules); off in tests
     run_worker: bool = True
     worker_interval_seconds: float = Field(5.0, gt=0)
@@ -112,6 +128,23 @@ class Settings(BaseSettings):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix):]
         return v
+
+    @model_validator(mode="after")
+    def _base_url_follows_port(self) -> Settings:
+        # ICBT_BASE_URL, unless set, is this machine at ICBT_PORT (links in e-mails work in development)
+        if "base_url" not in self.model_fields_set:
+            self.base_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    @property
+    def must_confirm_email(self) -> bool:
+        return self.is_production if self.confirm_email is None else self.confirm_email
+
+    @property
+    def effective_mail_backend(self) -> str:
+        if self.mail_backend is not None:
+            return self.mail_backend
+        return "file" if self.env == Env.development and not self.smtp_host else "smtp"
 
     @property
     def is_sqlite(self) -> bool:

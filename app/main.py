@@ -53,9 +53,35 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
 
 
+async def _audit_refusal(request: Request, exc: Exception) -> None:
+    """Security item 32: a clinician (or admin) refused a record with 404 is audited."""
+    from app.errors import NotFound
+    user = getattr(request.state, "user", None)
+    if not isinstance(exc, NotFound) or user is None:
+        return
+    import uuid
+
+    from sqlalchemy import inspect as sa_inspect
+    from starlette.concurrency import run_in_threadpool
+
+    from app.audit import service as audit
+    state = sa_inspect(user, raiseerr=False)  # the request's session may have expired it
+    user_id = state.identity[0] if state is not None and state.identity else getattr(user, "id", None)
+    raw = request.path_params.get("patient_id")
+    try:
+        patient_id = uuid.UUID(str(raw)) if raw is not None else None
+    except ValueError:
+        patient_id = None
+    try:
+        await run_in_threadpool(audit.record_refusal, user_id, request.method, request.url.path, patient_id)
+    except Exception:  # noqa: BLE001 - never turn a 404 into a 500; the log says why
+        log.exception("could not audit a refused request to %s", request.url.path)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError):  # type: ignore[no-untyped-def]
+        await _audit_refusal(request, exc)
         if _wants_json(request):
             return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
         from app.safety import expired
@@ -163,6 +189,10 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
     _install_error_handlers(app)
     # Templates are read once; only development looks for edited files on every render.
     web.env.auto_reload = settings.env.value == "development"
+    from app.security.body_limit import BodyLimit
+    from app.security.text import TextGuard
+    app.add_middleware(TextGuard)  # inside BodyLimit: reads only bodies within the limit
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # innermost of the three: headers still apply
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")
     _install_docs(app)  # before /static: it mounts /static/swagger

@@ -7,8 +7,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
 from app.accounts.dependencies import CurrentUser, current_auth_session
-from app.accounts.models import AuthSession, Role, User
-from app.accounts.schemas import MeIn, MeOut, RegisterIn, TokenOut, UserOut
+from app.accounts import signup
+from app.accounts.models import AuthSession, User
+from app.accounts.schemas import MeIn, MeOut, RegisterIn, RegisterOut, TokenOut
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
@@ -21,13 +22,15 @@ class InvalidCredentials(AppError):
     status_code, code, title = 401, "invalid_credentials", "That email and password do not match an account."
 
 
-@router.post("/auth/register", status_code=201, response_model=UserOut)
-def register(body: RegisterIn, session: SessionDep) -> UserOut:
+@router.post("/auth/register", status_code=202, response_model=RegisterOut)
+def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
+    """The same 202 and body whether or not the address already has an account (security item
+    30); the e-mail sent to the address says which it was and what to do next."""
     if not get_settings().self_registration:
         raise Forbidden("Registration is by invitation from your clinic.", code="registration_closed")
-    user = service.create_user(session, role=Role.patient, email=body.email, password=body.password,
-                               display_name=body.display_name, consent=body.consent)
-    return UserOut(id=user.id, email=service.email_of(session, user), role=user.role.value)
+    signup.register(session, email=body.email, password=body.password,
+                    display_name=body.display_name, consent=body.consent, phone=body.phone)
+    return RegisterOut()
 
 
 @router.post("/auth/token", response_model=TokenOut)
@@ -36,7 +39,8 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
     """OAuth2 password flow: `username` is the e-mail address."""
     if len(form.username) > 254:
         raise InvalidCredentials()
-    user = service.authenticate(session, form.username, form.password)
+    from app.accounts.pages import client_address
+    user = service.authenticate(session, form.username, form.password, client_address(request))
     if user is None:
         session.commit()  # keep the failure count and audit event, then refuse
         raise InvalidCredentials(headers={"WWW-Authenticate": "Bearer"})

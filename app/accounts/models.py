@@ -31,6 +31,8 @@ class User(UUIDPk, Timestamps, Base):
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None while a self-registered address waits for confirmation (ICBT_CONFIRM_EMAIL)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(UUIDPk, Base):

@@ -7,13 +7,13 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from app.accounts import reset, service
+from app.accounts import reset, service, signup
 from app.accounts.dependencies import PageUser, PageUserOptional
 from app.accounts.models import Role, User
 from app.accounts.schemas import EMAIL_PATTERN
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import Conflict, InvalidInput, TooManyRequests
+from app.errors import InvalidInput, TooManyRequests
 from app.security import sessions
 from app.web import redirect, render
 
@@ -27,6 +27,7 @@ NOTICES = {
     "password-set": "Your password is set. You can sign in now.",
     "contact-saved": "Your contact details are saved.",
     "reminders-saved": "Your reminder choices are saved.",
+    "email-confirmed": "Thank you: your e-mail address is confirmed. You can sign in now.",
 }
 
 
@@ -36,6 +37,12 @@ def _safe_next(nxt: str | None) -> str:
             or any(ord(c) < 0x20 or ord(c) == 0x7F for c in nxt) or urlparse(nxt).netloc):
         return "/"
     return nxt
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (behind the proxy, from X-Forwarded-For, which uvicorn trusts only
+    from 127.0.0.1): what sign-in throttling counts per client."""
+    return request.client.host if request.client else None
 
 
 def start_browser_session(session: SessionDep, request: Request, user: User, to: str) -> Response:
@@ -73,7 +80,10 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
           password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/",
           not_safe: Annotated[str, Form(max_length=20)] = "") -> Response:
     try:
-        user = service.authenticate(session, email, password) if email and password else None
+        user = service.authenticate(session, email, password, client_address(request)) if email and password else None
+    except signup.EmailNotConfirmed as e:
+        return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
+                      "errors": {"email": e.detail}}, status_code=403)
     except TooManyRequests as e:
         resp = render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": e.detail}}, status_code=429)
@@ -126,30 +136,38 @@ def register(request: Request, session: SessionDep,
              consent: Annotated[str, Form(max_length=10)] = "",
              phone: Annotated[str, Form(max_length=40)] = "",
              date_of_birth: Annotated[str, Form(max_length=20)] = "") -> Response:
-    from app.contact import signup
+    from app.contact import signup as joining
     form = {"email": email, "display_name": display_name, "phone": phone, "date_of_birth": date_of_birth,
             "consent": consent}
     if not get_settings().self_registration:
         return render(request, "auth/register.html", {"errors": {}, "form": form, "open": False}, status_code=403)
-    errors, norm_phone, under_18 = signup.form_problems(
+    errors, norm_phone, under_18 = joining.form_problems(
         email_ok=_looks_like_email(email), password=password, email=email, phone=phone, dob=date_of_birth,
         consent=consent)
     if under_18 and not errors:   # no account; nothing stored
         return render(request, "auth/register_under18.html", {"page_title": "Help for young people"})
     if not errors:
         try:
-            user = service.create_user(session, role=Role.patient, email=email, password=password,
-                                       display_name=display_name, consent=True)
+            signup.register(session, email=email, password=password, display_name=display_name, consent=True,
+                            phone=norm_phone or phone)
         except InvalidInput as e:
             errors[e.field or "email"] = e.detail
-        except Conflict as e:
-            errors["email"] = e.detail
-        else:
-            from app.contact import service as contact
-            from app.contact.schemas import ContactIn
-            contact.save(session, user.id, ContactIn(phone=norm_phone or phone))
-            return start_browser_session(session, request, user, "/")
+        else:  # the same answer for a new and an existing address (security item 30)
+            return redirect("/register/check-email")
     return render(request, "auth/register.html", {"errors": errors, "form": form, "open": True}, status_code=422)
+
+
+@router.get("/register/check-email")
+def register_sent(request: Request, user: PageUserOptional) -> Response:
+    return render(request, "auth/register_sent.html", {"detail": signup.CHECK_EMAIL})
+
+
+@router.get("/confirm-email/{token}")
+def confirm_email(request: Request, session: SessionDep, user: PageUserOptional,
+                  token: Annotated[str, Path(max_length=reset.TOKEN_MAX_LENGTH)]) -> Response:
+    if signup.confirm_email(session, token) is None:
+        return _link_invalid(request)
+    return redirect("/login?notice=email-confirmed")
 
 
 def device_label(user_agent: str | None, kind: str) -> str:

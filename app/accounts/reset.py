@@ -44,7 +44,8 @@ def link_for(token: str) -> str:
 def _issue(session: Session, user: User, purpose: str, hashed: str) -> PasswordResetToken:
     now = clock.now()
     row = PasswordResetToken(user_id=user.id, token_hash=hashed, purpose=purpose,
-                             created_at=now, expires_at=now + (INVITE_TTL if purpose == "invite" else RESET_TTL))
+                             created_at=now, expires_at=now + {"invite": INVITE_TTL, "confirm": timedelta(days=3)}
+                             .get(purpose, RESET_TTL))
     session.add(row)
     session.flush()
     return row
@@ -103,7 +104,8 @@ def check(session: Session, token: str) -> tuple[PasswordResetToken, User] | Non
         return None
     found = session.execute(
         select(PasswordResetToken, User).join(User, User.id == PasswordResetToken.user_id)
-        .where(PasswordResetToken.token_hash == token_hash(token))
+        .where(PasswordResetToken.token_hash == token_hash(token),
+               PasswordResetToken.purpose != "confirm")  # a confirmation link never sets a password
     ).first()
     if found is None:
         return None

@@ -21,6 +21,7 @@ CONSENT_VERSION = "2026-11"
 BACKOFF_FREE_FAILURES = 3        # failures before the backoff starts
 BACKOFF_MAX_SECONDS = 15 * 60
 THROTTLE_FORGET_AFTER = timedelta(hours=24)  # failures older than this no longer count
+CLIENT_FREE_FAILURES = 10        # failures from one client address, across all accounts, before its backoff
 
 
 def normalise_email(email: str) -> str:
@@ -49,6 +50,11 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
 
     `password=None` gives an account nobody can sign in to until a set-password link is used
     (accounts created by an admin). `actor` is who created it (the user themselves if None)."""
+    from app.security.text import text_problem
+    for field, value in (("email", email), ("display_name", display_name or "")):
+        problem = text_problem(value, name=True)
+        if problem:
+            raise InvalidInput(problem, field=field)
     email = normalise_email(email)
     if password is not None:
         problem = passwords.password_problem(password, email=email)
@@ -60,7 +66,7 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
     hashed = passwords.hash_password(password) if password is not None else passwords.unusable_hash()
     now = clock.now()
     user = User(id=uuid.uuid4(), role=role, email_hash=email_index(email), password_hash=hashed,
-                is_active=True, password_changed_at=now,
+                is_active=True, password_changed_at=now, email_confirmed_at=now,
                 enrolled_at=now if role == Role.patient else None)
     if consent:
         user.consent_version, user.consent_at = CONSENT_VERSION, now
@@ -101,10 +107,21 @@ def bump_counter(session: Session, key: str, *, forget_after: timedelta = THROTT
     return int(session.execute(stmt).scalar_one())
 
 
-def backoff_seconds(failures: int) -> int:
-    if failures < BACKOFF_FREE_FAILURES:
+def backoff_seconds(failures: int, free: int = BACKOFF_FREE_FAILURES) -> int:
+    if failures < free:
         return 0
-    return min(2 ** (failures - BACKOFF_FREE_FAILURES + 1), BACKOFF_MAX_SECONDS)
+    return min(2 ** (failures - free + 1), BACKOFF_MAX_SECONDS)
+
+
+def login_keys(email: str, client: str | None) -> tuple[str, str | None]:
+    """Security item 31: (the account's backoff key for this client, the client's own key).
+
+    The account's backoff counts one client's failures only, so an attacker's guesses never
+    lock the real owner (signing in from elsewhere) out; the client's key counts its failures
+    across every account, so trying many accounts from one address is slowed as well."""
+    account = throttle_key("login", email) if client is None else \
+        crypto.get_keyring().blind_index(f"login:{normalise_email(email)}|client:{client}")
+    return account, None if client is None else crypto.get_keyring().blind_index(f"client:{client}")
 
 
 def _check_backoff(session: Session, key: str) -> None:
@@ -112,13 +129,15 @@ def _check_backoff(session: Session, key: str) -> None:
     locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.key_hash == key))
     if locked_until is not None and locked_until > now:
         wait = int((locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(f"Too many attempts. Please wait {wait} seconds and try again.",
+        when = f"{wait} seconds" if wait <= 90 else f"{(wait + 59) // 60} minutes"
+        raise TooManyRequests(f"Too many attempts. Please wait {when} and try again"
+                              " (or use \"Forgotten your password?\").",
                               headers={"Retry-After": str(wait)})
 
 
-def _record_failure(session: Session, key: str) -> None:
+def _record_failure(session: Session, key: str, free: int = BACKOFF_FREE_FAILURES) -> None:
     failures = bump_counter(session, key)
-    wait = backoff_seconds(failures)
+    wait = backoff_seconds(failures, free)
     session.execute(update(LoginThrottle).where(LoginThrottle.key_hash == key)
                     .values(locked_until=clock.now() + timedelta(seconds=wait) if wait else None))
 
@@ -129,17 +148,19 @@ def clear_backoff(session: Session, email: str) -> None:
         session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == key))
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, email: str, password: str, client: str | None = None) -> User | None:
     """The user, or None. Same work and answer for unknown e-mail and wrong password.
 
     Raises TooManyRequests while this e-mail is in backoff (whether or not it exists), and
     passwords.ServerBusy when too many passwords are being checked at once."""
     with passwords.hash_gate.admission():
-        return _authenticate(session, email, password)
+        return _authenticate(session, email, password, client)
 
 
-def _authenticate(session: Session, email: str, password: str) -> User | None:
-    key = throttle_key("login", email)
+def _authenticate(session: Session, email: str, password: str, client: str | None = None) -> User | None:
+    key, client_key = login_keys(email, client)
+    if client_key is not None:
+        _check_backoff(session, client_key)
     _check_backoff(session, key)
     user = find_by_email(session, email) if len(password) <= passwords.MAX_LENGTH else None
     ok, new_hash = False, None
@@ -149,11 +170,19 @@ def _authenticate(session: Session, email: str, password: str) -> User | None:
         passwords.burn_verify(password[: passwords.MAX_LENGTH])
     if not ok:
         _record_failure(session, key)
+        if client_key is not None:
+            _record_failure(session, client_key, CLIENT_FREE_FAILURES)
         audit.record(session, action="login.failed", actor_id=user.id if user else None,
                      actor_role=user.role.value if user else "anonymous", outcome="failure",
                      record_type="user", record_id=user.id if user else None)
         return None
+    if user.email_confirmed_at is None:
+        from app.accounts.signup import EmailNotConfirmed
+        raise EmailNotConfirmed()
     clear_backoff(session, email)
+    if key != throttle_key("login", email) and session.scalar(
+            select(LoginThrottle.key_hash).where(LoginThrottle.key_hash == key)) is not None:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == key))
     if new_hash:
         user.password_hash = new_hash
     audit.record(session, action="login", actor_id=user.id, actor_role=user.role.value,

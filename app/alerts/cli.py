@@ -23,7 +23,7 @@ def cmd_dispatch(ns: argparse.Namespace) -> int:
 
     _boot()
     settings = get_settings()
-    if not settings.smtp_host:
+    if settings.effective_mail_backend == "smtp" and not settings.smtp_host:
         print("note: ICBT_SMTP_HOST is not set, so nothing can be sent; mail waits in the outbox")
     if ns.once:
         sent, failed = mail.deliver_all_due(get_db().session, settings)

@@ -56,6 +56,7 @@ def inbox(request: Request, session: SessionDep, clinician: PageClinician, statu
         status = "open"
     page = max(1, min(page, 100000))
     views, total = service.list_for_clinician(session, clinician.id, status, page=page)
+    service.audit_inbox_view(session, clinician, status)
     return render(request, "clinician/alerts.html", _ctx(
         alerts=views, total=total, status=status, filters=FILTERS, page=page,
         pages=max(1, math.ceil(total / service.PAGE_SIZE)), counts=service.open_count_for_clinician(session, clinician.id),

@@ -502,6 +502,12 @@ STATUS_FILTERS = {"open": (OPEN,), "acknowledged": (ACKNOWLEDGED,), "active": AC
                   "resolved": (RESOLVED,), "all": None}
 
 
+def audit_inbox_view(session: Session, clinician: Any, status: str) -> None:
+    """Security item 32: every view of the alert inbox is audited (which list, not its contents)."""
+    audit.record(session, action="alert.inbox.view", actor_id=clinician.id, actor_role=clinician.role.value,
+                 record_type="alert_inbox", record_id=status)
+
+
 def list_for_clinician(session: Session, clinician_id: uuid.UUID, status: str = "open", *,
                        page: int = 1, per_page: int = PAGE_SIZE,
                        patient_id: uuid.UUID | None = None) -> tuple[list[AlertView], int]:

@@ -1,4 +1,4 @@
-"""JSON API for the mood diary (docs: ../shared/docs/api.md "Diary and measures").
+"""JSON API for the mood diary (described by the OpenAPI page at /docs).
 
 A replayed POST (same `Idempotency-Key` as an earlier one from this patient) stores nothing
 and answers 201 with the original entry, plus the header `Idempotent-Replayed: true`."""

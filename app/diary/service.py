@@ -114,7 +114,7 @@ def _seal(session: Session, row: DiaryEntry, column: str, value: Any) -> None:
 
 
 def _unseal(session: Session, row: DiaryEntry, column: str) -> Any:
-    return json.loads(crypto.unseal(session, row, column) or "null")
+    return crypto.unseal_json(session, row, column)  # an unreadable value reads as absent (logged)
 
 
 def _view(session: Session, row: DiaryEntry) -> DiaryView:

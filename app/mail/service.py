@@ -139,7 +139,22 @@ def _try_push(open_session, out: Outgoing) -> bool:  # type: ignore[no-untyped-d
     return any(r == "ok" for _, r in results)
 
 
+def _local_send(settings: Settings, out: Outgoing) -> None:
+    """Development without a mail server: the message, links and all, in a file or on the console."""
+    text = (f"From: {settings.mail_from}\nTo: {out.to}\nSubject: {out.subject}\n"
+            f"Date: {format_datetime(clock.now())}\n\n{out.body}\n{'-' * 72}\n")
+    if settings.effective_mail_backend == "console":
+        print(text, flush=True)
+        return
+    settings.mail_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(settings.mail_file, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
 def smtp_send(settings: Settings, out: Outgoing) -> None:
+    if settings.effective_mail_backend != "smtp":
+        _local_send(settings, out)
+        return
     if not settings.smtp_host:
         raise ConnectionError("no mail server configured (ICBT_SMTP_HOST)")
     em = EmailMessage()

@@ -14,7 +14,7 @@ import base64
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update

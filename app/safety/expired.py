@@ -44,8 +44,7 @@ async def _source(request: Request) -> str:
 
 async def handle(request: Request, exc: AppError) -> Response:
     from app.accounts.models import Role
-    from app.escalation import service as escalation
-    from app.web import redirect, render
+    from app.web import redirect
 
     source = await _source(request)
     user = getattr(request.state, "user", None)

@@ -15,10 +15,11 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +81,20 @@ def _b64key(name: str, value: Any, source: str) -> bytes:
     return raw
 
 
+KNOWN_ENTRIES = ("primary", "keys", "index_key")
+
+
 @dataclass(frozen=True)
 class KeyRing:
+    """The key ring file: {"primary": id, "keys": {id: base64}, "index_key": base64, ...}.
+
+    Other top-level entries (e.g. a web-push key pair added by another part of the app) are
+    kept as they are and written back unchanged."""
+
     primary: str
     keys: dict[str, bytes]
     index_key: bytes
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "") -> KeyRing:
@@ -98,7 +108,8 @@ class KeyRing:
         if primary not in keys:
             raise ConfigError(f"key ring {source}: 'primary' must name one of the keys ({', '.join(keys)})")
         index_key = _b64key("index_key", data.get("index_key"), source)
-        return cls(primary=primary, keys=keys, index_key=index_key)
+        extra = {k: v for k, v in data.items() if k not in KNOWN_ENTRIES}
+        return cls(primary=primary, keys=keys, index_key=index_key, extra=extra)
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:
@@ -113,19 +124,32 @@ class KeyRing:
     def to_dict(self) -> dict[str, Any]:
         enc = lambda b: base64.b64encode(b).decode()  # noqa: E731
         return {
+            **self.extra,
             "primary": self.primary,
             "keys": {k: enc(v) for k, v in self.keys.items()},
             "index_key": enc(self.index_key),
         }
 
     def save(self, path: Path) -> None:
+        """Write atomically: a temporary file beside it, fsync, rename, fsync the directory.
+        A crash at any point leaves either the old file or the new one, never half of one."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        data = _keep_optional_entries(path, self.to_dict())
+        tmp = path.with_name(path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
+            json.dump(self.to_dict(), f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def replace(self, **changes: Any) -> KeyRing:
+        return KeyRing(**{"primary": self.primary, "keys": self.keys, "index_key": self.index_key,
+                          "extra": self.extra, **changes})
 
     @classmethod
     def generate(cls, key_id: str = "k1") -> KeyRing:
@@ -137,23 +161,27 @@ class KeyRing:
         while f"k{n}" in self.keys:
             n += 1
         new_id = f"k{n}"
-        return KeyRing(primary=new_id, keys={**self.keys, new_id: secrets.token_bytes(KEY_BYTES)},
-                       index_key=self.index_key)
+        return self.replace(primary=new_id, keys={**self.keys, new_id: secrets.token_bytes(KEY_BYTES)})
+
+    def check_value(self, key_id: str) -> str:
+        """Key check value: a keyed hash of a fixed string, stored in the database so that a
+        ring that is not the one the data was written with is recognised at start-up. It
+        reveals nothing about the key."""
+        key = self.index_key if key_id == INDEX_KEY_ID else self.keys[key_id]
+        return hmac.new(key, b"icbt:key-check:v1", hashlib.sha256).hexdigest()
+
+    @property
+    def audit_key(self) -> bytes:
+        """The audit chain's HMAC key, derived from the index key (which rotation keeps), so
+        that the chain stays verifiable across KEK rotations."""
+        return hmac.new(self.index_key, b"icbt:audit-chain:v1", hashlib.sha256).digest()
 
     def blind_index(self, value: str) -> str:
         """Keyed hash for equality lookup (e.g. e-mail at login) without storing plaintext."""
         return hmac.new(self.index_key, value.encode(), hashlib.sha256).hexdigest()
 
 
-def _keep_optional_entries(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """Rewriting the key ring (rotate-keys) keeps the optional entries other parts own in the
-    same file: "vapid" (web-push keys, app.reminders.push)."""
-    try:
-        old = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        return data
-    return {**data, **{k: old[k] for k in ("vapid",) if isinstance(old, dict) and k in old}}
-
+INDEX_KEY_ID = "@index"  # the key_checks row for the blind-index key (not a KEK id)
 
 _keyring: KeyRing | None = None
 
@@ -180,6 +208,23 @@ class DataKey(Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kek_id: Mapped[str] = mapped_column(String(32))
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class KeyCheck(Base):
+    """One row per key in the ring (KEKs and the index key): its check value."""
+
+    __tablename__ = "key_checks"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    check_value: Mapped[str] = mapped_column(String(64))
+
+
+def record_key_check(session: Session, ring: KeyRing, key_id: str) -> None:
+    row = session.get(KeyCheck, key_id)
+    if row is None:
+        session.add(KeyCheck(key_id=key_id, check_value=ring.check_value(key_id)))
+    else:
+        row.check_value = ring.check_value(key_id)
 
 
 def _dek_aad(owner_id: uuid.UUID) -> bytes:
@@ -233,7 +278,9 @@ def erase_data_key(session: Session, owner_id: uuid.UUID) -> None:
 
 
 def rotate(session: Session, ring: KeyRing) -> int:
-    """Re-wrap every data key not under the primary KEK. Returns how many were re-wrapped."""
+    """Re-wrap every data key not under the primary KEK and record the primary's check value.
+    Returns how many were re-wrapped. Raises DecryptionError (nothing flushed) if one fails."""
+    record_key_check(session, ring, ring.primary)
     n = 0
     rows = session.scalars(select(DataKey).where(DataKey.kek_id != ring.primary)).all()
     for row in rows:
@@ -278,8 +325,19 @@ def _where(obj: Any) -> tuple[str, uuid.UUID, uuid.UUID]:
     return table, obj.id, owner
 
 
+class Unreadable(str):
+    """What `unseal` gives for a value that failed to decrypt (security item 29): shown as
+    such, never stored back (seal leaves the damaged ciphertext as it is)."""
+
+
+UNREADABLE = Unreadable("[this could not be read]")
+log = logging.getLogger("icbt.crypto")
+
+
 def seal(session: Session, obj: Any, column: str, value: str | bytes | None) -> None:
     """Encrypt `value` into `obj.<column>`, bound to the row's table, id and owner."""
+    if isinstance(value, Unreadable):
+        return  # keep the damaged ciphertext rather than overwrite it with the placeholder
     if value is None:
         setattr(obj, column, None)
         return
@@ -288,18 +346,29 @@ def seal(session: Session, obj: Any, column: str, value: str | bytes | None) -> 
     setattr(obj, column, encrypt_with(data_key(session, owner), table, column, row_id, owner, raw))
 
 
-def unseal(session: Session, obj: Any, column: str) -> str | None:
+def unseal(session: Session, obj: Any, column: str, *, strict: bool = False) -> str | None:
+    """The plaintext. A value that fails to decrypt is contained to itself (security item 29):
+    logged with table, column and row id (never any content) and returned as UNREADABLE, so the
+    page or list that includes it still answers; `strict=True` raises DecryptionError instead."""
     blob = getattr(obj, column)
     if blob is None:
         return None
     table, row_id, owner = _where(obj)
-    return decrypt_with(data_key(session, owner), table, column, row_id, owner, blob).decode()
+    try:
+        return decrypt_with(data_key(session, owner), table, column, row_id, owner, blob).decode()
+    except (DecryptionError, UnicodeDecodeError) as e:
+        if strict:
+            raise DecryptionError(str(e)) from None
+        log.error("decryption failed: table=%s column=%s row=%s owner=%s (%s)", table, column, row_id, owner,
+                  type(e).__name__)
+        return UNREADABLE
 
 
 def seal_json(session: Session, obj: Any, column: str, value: Any) -> None:
     seal(session, obj, column, None if value is None else json.dumps(value, separators=(",", ":")))
 
 
-def unseal_json(session: Session, obj: Any, column: str) -> Any:
-    text = unseal(session, obj, column)
-    return None if text is None else json.loads(text)
+def unseal_json(session: Session, obj: Any, column: str, *, strict: bool = False) -> Any:
+    """As unseal; an unreadable value gives None (logged), as if it had not been given."""
+    text = unseal(session, obj, column, strict=strict)
+    return None if text is None or isinstance(text, Unreadable) else json.loads(text)

@@ -250,4 +250,14 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
         e = email.strip().lower()
         if low == e or low == e.split("@", 1)[0]:
             return "Your password cannot be your email address."
+    # zxcvbn (Dropbox's estimator: its dictionaries hold the most common breached passwords,
+    # names and words, and it sees keyboard runs, repeats and dates): refuse what it guesses
+    # in under a million tries, e.g. "password123456" or "aaaaaaaaaaaa".
+    from zxcvbn import zxcvbn
+    result = zxcvbn(password[:100], user_inputs=[email] if email else [])
+    if result["score"] < MIN_ZXCVBN_SCORE:
+        return "That password would be easy to guess. Try a few words that mean something to you."
     return None
+
+
+MIN_ZXCVBN_SCORE = 2  # 0-4; 2 means at least about 10^6 guesses

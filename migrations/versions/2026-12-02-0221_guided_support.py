@@ -1,7 +1,7 @@
 """guided_support
 
 Revision ID: c15a
-Revises: c13a
+Revises: c14a
 Create Date: 2026-12-02 02:21:55.943755
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import app.security.crypto
 
 
 revision = 'c15a'
-down_revision = 'c13a'
+down_revision = 'c14a'
 branch_labels = None
 depends_on = None
 

@@ -109,6 +109,8 @@ def test_canary_is_stored_nowhere_in_plaintext(browser, canary_server: LiveServe
     page.get_by_label("Choose a password").fill("correct horse battery staple")
     page.get_by_label("I have read and agree").check()
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    sign_in(page, base, patient_email)
     expect(page.get_by_role("heading", name=re.compile("Hello, CANARY-"))).to_be_visible()
     j.check()
     server.assign(patient_email, staff["clinician"])

@@ -24,6 +24,10 @@ def test_script_in_display_name_renders_as_text_everywhere(client, anon_client, 
     r = client.post("/register", data={"email": "xss@example.org", "password": PASSWORD, "display_name": XSS,
                                        "consent": "yes", "phone": "07911 123456", "date_of_birth": "1990-04-23",
                                        "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert r.status_code == 303  # "check your e-mail" (the same for every address), then sign in
+    page = client.get("/login")
+    r = client.post("/login", data={"email": "xss@example.org", "password": PASSWORD,
+                                    "csrf_token": csrf_from(page.text), "next": "/account"}, follow_redirects=False)
     assert r.status_code == 303
     assert_inert(client.get("/account").text)
     admin = make_user(session, Role.admin)

@@ -1,0 +1,110 @@
+"""Who is calling: cookie sessions for pages, bearer tokens for the JSON API.
+
+Role checks live here (first layer); row scoping lives in each domain's queries (second)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.accounts.models import AuthSession, Role, User
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated
+from app.security import sessions
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def _snapshot(user: User) -> User:
+    """A copy of the user outside any database session, for templates (request.state.user).
+
+    When a route fails, the request's session rolls back, which expires every object it holds;
+    the error page is rendered after the session has closed, so reading the live object there
+    would fail. Routes get the live object from the dependency; templates read this copy."""
+    return User(**{c.key: getattr(user, c.key) for c in User.__mapper__.column_attrs})
+
+
+def load_browser_session(request: Request, session: SessionDep) -> User | None:
+    """Router dependency of every page router: sets request.state.user / auth_session /
+    csrf_token (the last two for forms on this page)."""
+    found = sessions.lookup(session, request.cookies.get(sessions.COOKIE_NAME), "cookie")
+    if found is None:
+        request.state.auth_session = request.state.user = request.state.csrf_token = None
+        return None
+    auth, user = found
+    request.state.auth_session, request.state.csrf_token = auth, auth.csrf_token
+    request.state.user = _snapshot(user)
+    return user
+
+
+def load_bearer(request: Request, session: SessionDep,
+                token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    found = sessions.lookup(session, token, "bearer")
+    if found is None:
+        raise NotAuthenticated("Sign in to get a token: POST /api/v1/auth/token.",
+                               headers={"WWW-Authenticate": "Bearer"})
+    request.state.auth_session, request.state.user = found
+    return found[1]
+
+
+# Role checks are `async def`: they do no I/O, and a plain `def` dependency costs a trip to
+# the thread pool and back (two context switches) on every request.
+def _role(user: User | None, *roles: Role) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    if user.role not in roles:
+        raise Forbidden("This part of the service is for another kind of account.", code="wrong_role")
+    return user
+
+
+# ---- JSON API (bearer)
+CurrentUser = Annotated[User, Depends(load_bearer)]
+
+
+async def _api_patient(user: CurrentUser) -> User:
+    return _role(user, Role.patient)
+
+
+async def _api_clinician(user: CurrentUser) -> User:
+    return _role(user, Role.clinician)
+
+
+async def _api_admin(user: CurrentUser) -> User:
+    return _role(user, Role.admin)
+
+
+CurrentPatient = Annotated[User, Depends(_api_patient)]
+CurrentClinician = Annotated[User, Depends(_api_clinician)]
+CurrentAdmin = Annotated[User, Depends(_api_admin)]
+
+
+async def current_auth_session(request: Request) -> AuthSession:
+    return request.state.auth_session
+
+
+# ---- HTML pages (cookie)
+PageUserOptional = Annotated[User | None, Depends(load_browser_session)]
+
+
+async def _page_user(user: PageUserOptional) -> User:
+    return _role(user, Role.patient, Role.clinician, Role.admin)
+
+
+async def _page_patient(user: PageUserOptional) -> User:
+    return _role(user, Role.patient)
+
+
+async def _page_clinician(user: PageUserOptional) -> User:
+    return _role(user, Role.clinician)
+
+
+async def _page_admin(user: PageUserOptional) -> User:
+    return _role(user, Role.admin)
+
+
+PageUser = Annotated[User, Depends(_page_user)]
+PagePatient = Annotated[User, Depends(_page_patient)]
+PageClinician = Annotated[User, Depends(_page_clinician)]
+PageAdmin = Annotated[User, Depends(_page_admin)]

@@ -1,0 +1,116 @@
+"""Pages: the clinician's alert inbox and one alert, with acknowledge and resolve forms."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app import clock
+from app.accounts.dependencies import PageClinician
+from app.alerts import service
+from app.db import SessionDep
+from app.errors import InvalidInput
+from app.web import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+FILTERS = (("open", "Waiting"), ("acknowledged", "Acknowledged"), ("all", "All"))
+NOTICES = {"acknowledged": "Alert acknowledged.", "resolved": "Alert resolved."}
+
+
+def age_words(at: datetime | None, now: datetime | None = None) -> str:
+    """"12 min", "5 h", "3 days" since `at`."""
+    if at is None:
+        return ""
+    seconds = max(0, int(((now or clock.now()) - at).total_seconds()))
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def until_words(at: datetime | None, now: datetime | None = None) -> str:
+    if at is None:
+        return ""
+    now = now or clock.now()
+    if at <= now:
+        return f"overdue by {age_words(at, now)}"
+    return f"due in {age_words(now, at)}"
+
+
+def _ctx(**kw):  # type: ignore[no-untyped-def]
+    now = clock.now()
+    return {"age": lambda at: age_words(at, now), "until": lambda at: until_words(at, now), **kw}
+
+
+@router.get("/clinician/alerts")
+def inbox(request: Request, session: SessionDep, clinician: PageClinician, status: str = "open",
+          page: int = 1, notice: str | None = None) -> Response:
+    if status not in dict(FILTERS):
+        status = "open"
+    page = max(1, min(page, 100000))
+    views, total = service.list_for_clinician(session, clinician.id, status, page=page)
+    service.audit_inbox_view(session, clinician, status)
+    return render(request, "clinician/alerts.html", _ctx(
+        alerts=views, total=total, status=status, filters=FILTERS, page=page,
+        pages=max(1, math.ceil(total / service.PAGE_SIZE)), counts=service.open_count_for_clinician(session, clinician.id),
+        notice=NOTICES.get(notice or ""), page_title="Alerts"))
+
+
+def _detail(request: Request, session: SessionDep, clinician, alert_id: uuid.UUID,  # type: ignore[no-untyped-def]
+            errors: dict[str, str] | None = None, note: str = "", notice: str | None = None,
+            status_code: int = 200) -> Response:
+    view = service.get_for_clinician(session, clinician, alert_id)
+    return render(request, "clinician/alert.html", _ctx(
+        a=view, errors=errors or {}, note=note, notice=NOTICES.get(notice or ""),
+        page_title=f"{view.tier.capitalize()} alert"), status_code=status_code)
+
+
+@router.get("/clinician/alerts/{alert_id}")
+def alert_page(request: Request, session: SessionDep, clinician: PageClinician, alert_id: uuid.UUID,
+               notice: str | None = None) -> Response:
+    return _detail(request, session, clinician, alert_id, notice=notice)
+
+
+def _back(back: str, alert_id: uuid.UUID, notice: str) -> str:
+    """Back to the inbox view the form came from (only that), or to the alert."""
+    if back.startswith("/clinician/alerts?") or back == "/clinician/alerts":
+        sep = "&" if "?" in back else "?"
+        return f"{back}{sep}notice={notice}"
+    return f"/clinician/alerts/{alert_id}?notice={notice}"
+
+
+def _act(request: Request, session: SessionDep, clinician, alert_id: uuid.UUID, action: str,  # type: ignore[no-untyped-def]
+         note: str, back: str) -> Response:
+    try:
+        if action == "acknowledge":
+            service.acknowledge(session, clinician, alert_id, note)
+        else:
+            service.resolve(session, clinician, alert_id, note)
+    except InvalidInput as e:
+        return _detail(request, session, clinician, alert_id, errors={"note": e.detail}, note=note or "",
+                       status_code=422)
+    return redirect(_back(back, alert_id, "acknowledged" if action == "acknowledge" else "resolved"))
+
+
+# Generous form limits: the service gives the friendly message for a note over NOTE_MAX.
+Note = Annotated[str, Form(max_length=20_000)]
+Back = Annotated[str, Form(max_length=300)]
+
+
+@router.post("/clinician/alerts/{alert_id}/acknowledge")
+def acknowledge(request: Request, session: SessionDep, clinician: PageClinician, alert_id: uuid.UUID,
+                note: Note = "", back: Back = "") -> Response:
+    return _act(request, session, clinician, alert_id, "acknowledge", note, back)
+
+
+@router.post("/clinician/alerts/{alert_id}/resolve")
+def resolve(request: Request, session: SessionDep, clinician: PageClinician, alert_id: uuid.UUID,
+            note: Note = "", back: Back = "") -> Response:
+    return _act(request, session, clinician, alert_id, "resolve", note, back)

@@ -1,0 +1,227 @@
+"""The clinician's dashboard: their patients, one patient's record. Composes the other
+domains' services; every read of a patient's record is audited (security.md item 18).
+
+"My patients" must stay fast with thousands of patients: one query sorts and pages the
+clinician's assigned patients (highest open alert tier, then most recent activity) using the
+monitor's per-patient row (last activity, and an encrypted summary of the latest two scores
+kept up to date on every check-in), so only the 50 patients on the page are decrypted and
+no patient's history is read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts import service as accounts
+from app.accounts.models import Assignment, Role, User
+from app.alerts import service as alerts
+from app.audit import service as audit
+from app.errors import NotFound
+
+PAGE_SIZE = 50
+MOOD_CHART_DAYS = 90
+DIARY_SHOWN = 20
+TIERS = ("emergency", "urgent", "routine")
+BAND_LABELS = {"minimal": "Minimal", "mild": "Mild", "moderate": "Moderate",
+               "moderately_severe": "Moderately severe", "severe": "Severe"}
+
+
+@dataclass
+class ScoreCell:
+    instrument: str
+    latest: int
+    previous: int | None
+    at: datetime | None
+    band: str | None
+
+    @property
+    def band_label(self) -> str:
+        return BAND_LABELS.get(self.band or "", "")
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.previous is None else self.latest - self.previous
+
+    @property
+    def trend(self) -> str | None:
+        """up (worse: higher score), down (better), same, or None with a single score."""
+        d = self.delta
+        return None if d is None else "up" if d > 0 else "down" if d < 0 else "same"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "▲", "down": "▼", "same": "▶"}.get(self.trend or "", "")
+
+    @property
+    def trend_words(self) -> str:
+        d = self.delta
+        if d is None:
+            return "first score"
+        if d == 0:
+            return "no change since the previous score"
+        return f"{'up' if d > 0 else 'down'} {abs(d)} since the previous score ({'worse' if d > 0 else 'better'})"
+
+
+@dataclass
+class PatientRow:
+    id: uuid.UUID
+    name: str | None
+    email: str
+    phq9: ScoreCell | None
+    gad7: ScoreCell | None
+    open_alerts: dict[str, int]
+    top_tier: str | None
+    last_activity_at: datetime | None
+    enrolled_at: datetime | None
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.open_alerts.values())
+
+
+def _cell(instrument: str, data: dict[str, Any] | None) -> ScoreCell | None:
+    from app.assessments import scoring
+
+    if not data or data.get("latest") is None:
+        return None
+    at = datetime.fromisoformat(data["at"]) if data.get("at") else None
+    return ScoreCell(instrument, data["latest"], data.get("previous"), at,
+                     scoring.severity_band(instrument, data["latest"]))
+
+
+def patient_count(session: Session, clinician_id: uuid.UUID) -> int:
+    return session.scalar(select(func.count()).select_from(Assignment).join(User, User.id == Assignment.patient_id)
+                          .where(Assignment.clinician_id == clinician_id, User.role == Role.patient)) or 0
+
+
+def my_patients(session: Session, clinician: User, *, page: int = 1,
+                per_page: int = PAGE_SIZE) -> tuple[list[PatientRow], int]:
+    """One page of the clinician's assigned patients, highest open alert tier first, then the
+    most recently active. Returns (rows, total). Audited as one list view."""
+    from app.monitoring import service as monitoring
+    from app.monitoring.models import MonitorState
+
+    total = patient_count(session, clinician.id)
+    page = max(1, page)
+    top = alerts.open_rank_for(User.id)
+    stmt = (select(User, MonitorState, top.label("top_rank"))
+            .join(Assignment, and_(Assignment.patient_id == User.id, Assignment.clinician_id == clinician.id))
+            .outerjoin(MonitorState, MonitorState.patient_id == User.id)
+            .where(User.role == Role.patient)
+            .order_by(func.coalesce(top, 0).desc(), MonitorState.last_activity_at.desc().nulls_last(), User.id)
+            .limit(per_page).offset((page - 1) * per_page))
+    rows = session.execute(stmt).all()
+    ids = [r[0].id for r in rows]
+    counts = alerts.open_counts(session, ids)
+    alerts.preload_keys(session, set(ids))
+    out = []
+    rank_tier = {3: "emergency", 2: "urgent", 1: "routine"}
+    for user, state, top_rank in rows:
+        summary = monitoring.read_summary(session, state) if state is not None else {}
+        out.append(PatientRow(
+            id=user.id, name=accounts.display_name_of(session, user), email=accounts.email_of(session, user),
+            phq9=_cell("phq9", summary.get("phq9")), gad7=_cell("gad7", summary.get("gad7")),
+            open_alerts=counts[user.id], top_tier=rank_tier.get(int(top_rank or 0)),
+            last_activity_at=state.last_activity_at if state is not None else None,
+            enrolled_at=user.enrolled_at))
+    audit.record(session, action="record.list", actor_id=clinician.id, actor_role=clinician.role.value,
+                 record_type="patient_list", record_id=f"page={page}")
+    return out, total
+
+
+# ---------------------------------------------------------------- one patient's record
+
+
+def _optional(module: str, fn: Any) -> Any:
+    try:
+        mod = __import__(module, fromlist=["service"])
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            return None
+        raise
+    return fn(mod)
+
+
+def assigned_patient(session: Session, clinician: User, patient_id: uuid.UUID) -> User:
+    """The patient if this clinician is assigned to them; NotFound otherwise (same as missing)."""
+    patient = accounts.get_user(session, patient_id)
+    if (patient is None or patient.role != Role.patient
+            or not accounts.is_assigned(session, clinician.id, patient_id)):
+        raise NotFound("We could not find that patient.")
+    return patient
+
+
+@dataclass
+class PatientRecord:
+    patient: User
+    name: str | None
+    email: str
+    enrolled_at: datetime | None
+    last_activity_at: datetime | None
+    scores: dict[str, list[Any]] = field(default_factory=dict)    # instrument -> AssessmentView list
+    change: Any = None
+    moods: list[Any] = field(default_factory=list)                # MoodPoint list (last 90 days)
+    diary: list[Any] = field(default_factory=list)                # DiaryView list (latest 20)
+    diary_total: int = 0
+    progress: Any = None
+    modules: list[Any] = field(default_factory=list)
+    homework: list[Any] = field(default_factory=list)
+    alerts: list[Any] = field(default_factory=list)
+    safety_plan: Any = None
+    charts: dict[str, Any] = field(default_factory=dict)
+
+
+def patient_record(session: Session, clinician: User, patient_id: uuid.UUID, *,
+                   with_charts: bool = False) -> PatientRecord:
+    """Everything a clinician sees about one assigned patient. Writes audit events
+    (record.view of the record, and of the safety plan when there is one)."""
+    patient = assigned_patient(session, clinician, patient_id)
+    now = clock.now()
+    pid = patient.id
+    rec = PatientRecord(patient=patient, name=accounts.display_name_of(session, patient),
+                        email=accounts.email_of(session, patient), enrolled_at=patient.enrolled_at,
+                        last_activity_at=None)
+    rec.scores = {i: _optional("app.assessments.service", lambda m, i=i: m.history(session, pid, i)) or []
+                  for i in ("phq9", "gad7")}
+    rec.change = _optional("app.assessments.service", lambda m: m.change_summary(session, patient))
+    rec.moods = _optional("app.diary.service",
+                          lambda m: m.mood_points(session, pid, now - timedelta(days=MOOD_CHART_DAYS))) or []
+    rec.diary = _optional("app.diary.service", lambda m: m.list_for(session, pid, limit=DIARY_SHOWN)) or []
+    rec.diary_total = _optional("app.diary.service", lambda m: m.count(session, pid)) or len(rec.diary)
+    rec.progress = _optional("app.programme.service", lambda m: m.progress_summary(session, patient))
+    rec.modules = _optional("app.programme.service", lambda m: m.module_statuses(session, patient)) or []
+    rec.homework = _optional("app.homework.service", lambda m: m.entries_for(session, pid)) or []
+    rec.alerts = alerts.alerts_for_patient(session, clinician.id, pid)
+    from app.safety import service as safety
+    rec.safety_plan = safety.get(session, pid)
+    from app.monitoring.models import MonitorState
+    state = session.get(MonitorState, pid)
+    rec.last_activity_at = state.last_activity_at if state is not None else None
+    if with_charts:
+        rec.charts = _charts(rec)
+    audit.record(session, action="record.view", actor_id=clinician.id, actor_role=clinician.role.value,
+                 patient_id=pid, record_type="patient_record", record_id=pid)
+    if rec.safety_plan is not None:
+        audit.record(session, action="record.view", actor_id=clinician.id, actor_role=clinician.role.value,
+                     patient_id=pid, record_type="safety_plan", record_id=rec.safety_plan.id)
+    return rec
+
+
+def _charts(rec: PatientRecord) -> dict[str, Any]:
+    try:
+        from app import charts
+    except ModuleNotFoundError as e:
+        if e.name == "app.charts":
+            return {}
+        raise
+    out = {i: charts.score_chart(i, [(v.taken_at, v.total) for v in rec.scores.get(i, [])])
+           for i in ("phq9", "gad7")}
+    out["mood"] = charts.mood_chart([(m.recorded_at, m.mood) for m in rec.moods])
+    return out

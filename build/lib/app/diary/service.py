@@ -1,0 +1,326 @@
+"""Mood diary: a patient's own entries, the week view and the streak.
+
+Every value about the patient is sealed; reads decrypt one patient's rows at a time. Days
+(for the week view and the streak) are UTC days, like every time shown by the app.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.diary.models import DiaryEntry
+from app.diary.schemas import DiaryIn, DiaryPatch
+from app.errors import InvalidInput, NotFound
+from app.escalation import service as escalation
+from app.escalation.schemas import PathwayOut
+from app.monitoring import hooks
+from app.monitoring.rules import Flag, MoodPoint, Tier, sort_flags
+from app.security import crypto
+
+#: An entry's time may be this far in the future (a phone's clock runs a little fast).
+FUTURE_TOLERANCE: Final = timedelta(minutes=5)
+#: ... and no earlier than this before enrolment.
+BACKDATE_LIMIT: Final = timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryView:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    mood: int
+    emotions: list[str]
+    note: str | None
+    sleep_hours: float | None
+    activities: list[str]
+    recorded_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    #: What the deterioration monitor raised when this entry was saved (or last changed).
+    flags: list[Flag] = field(default_factory=list)
+    #: True when `create` found an entry with the same idempotency key and returned it.
+    replayed: bool = False
+
+    @property
+    def escalation(self) -> PathwayOut | None:
+        return escalation_for(self.flags)
+
+
+@dataclass(frozen=True, slots=True)
+class DayView:
+    day: date
+    entries: list[DiaryView]
+
+    @property
+    def mean_mood(self) -> float | None:
+        if not self.entries:
+            return None
+        return sum(e.mood for e in self.entries) / len(self.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekView:
+    start: date           # a Monday
+    days: list[DayView]   # Monday to Sunday
+    previous_start: date
+    next_start: date | None  # None when the next week has not started yet
+
+    @property
+    def entries(self) -> list[DiaryView]:
+        return [e for d in self.days for e in d.entries]
+
+    @property
+    def mean_mood(self) -> float | None:
+        moods = [e.mood for e in self.entries]
+        return sum(moods) / len(moods) if moods else None
+
+
+def escalation_for(flags: list[Flag]) -> PathwayOut | None:
+    """The pathway for the highest tier raised, or None."""
+    ordered = sort_flags(flags)
+    return escalation.pathway_out(ordered[0].tier.value) if ordered else None
+
+
+# ---------------------------------------------------------------- sealing
+
+
+def _flags_json(flags: list[Flag]) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "tier": f.tier.value} for f in flags]
+
+
+def _flags_from(data: Any) -> list[Flag]:
+    return [Flag(d["rule"], Tier(d["tier"]), None, "stored") for d in (data or [])]
+
+
+_COLUMNS: Final = {"mood": "mood_enc", "emotions": "emotions_enc", "note": "note_enc",
+                   "sleep_hours": "sleep_enc", "activities": "activities_enc", "flags": "flags_enc"}
+
+
+def _seal(session: Session, row: DiaryEntry, column: str, value: Any) -> None:
+    # Not crypto.seal_json: that stores None as NULL, which would show what is missing.
+    crypto.seal(session, row, column, json.dumps(value, separators=(",", ":")))
+
+
+def _unseal(session: Session, row: DiaryEntry, column: str) -> Any:
+    return crypto.unseal_json(session, row, column)  # an unreadable value reads as absent (logged)
+
+
+def _view(session: Session, row: DiaryEntry) -> DiaryView:
+    v = {name: _unseal(session, row, col) for name, col in _COLUMNS.items()}
+    return DiaryView(
+        id=row.id, patient_id=row.patient_id, mood=v["mood"], emotions=v["emotions"] or [],
+        note=v["note"], sleep_hours=v["sleep_hours"], activities=v["activities"] or [],
+        recorded_at=row.recorded_at, created_at=row.created_at, updated_at=row.updated_at,
+        flags=_flags_from(v["flags"]),
+    )
+
+
+def _seal_fields(session: Session, row: DiaryEntry, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        _seal(session, row, _COLUMNS[name], value)
+
+
+def _check_time(patient: User, at: datetime) -> None:
+    now = clock.now()
+    if at > now + FUTURE_TOLERANCE:
+        raise InvalidInput("The time of the entry cannot be in the future.", field="recorded_at")
+    earliest = accounts.enrolled_at(patient) - BACKDATE_LIMIT
+    if at < earliest:
+        raise InvalidInput("The time of the entry is too long ago: entries can go back up to a year "
+                           "before you joined.", field="recorded_at")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _insert_once(session: Session, row: DiaryEntry) -> bool:
+    """INSERT .. ON CONFLICT (patient_id, idempotency_key) DO NOTHING: True if inserted.
+
+    Atomic on both databases, so two copies of one form sent at the same moment store one
+    entry; no savepoint and no rollback of the caller's transaction."""
+    table = DiaryEntry.__table__
+    values = {c.name: getattr(row, c.key) for c in DiaryEntry.__mapper__.columns}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (insert(table).values(**values)
+            .on_conflict_do_nothing(index_elements=["patient_id", "idempotency_key"])
+            .returning(table.c.id))
+    return session.execute(stmt).first() is not None
+
+
+def create(session: Session, patient: User, data: DiaryIn, *,
+           idempotency_key: str | None = None) -> DiaryView:
+    """Store a new entry (or, for a key already used by this patient, return that entry with
+    `replayed=True`), then run the deterioration monitor in the same transaction."""
+    if data.recorded_at is not None:
+        _check_time(patient, data.recorded_at)  # before astimezone(): year 1 or 9999 would overflow
+    at = data.recorded_at.astimezone(UTC) if data.recorded_at else clock.now()
+    now = clock.now()
+    row = DiaryEntry(id=uuid.uuid4(), patient_id=patient.id, recorded_at=at,
+                     idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    _seal_fields(session, row, {**data.model_dump(exclude={"recorded_at"}), "flags": []})
+    if not _insert_once(session, row):
+        existing = session.scalars(select(DiaryEntry).where(
+            DiaryEntry.patient_id == patient.id, DiaryEntry.idempotency_key == idempotency_key)).one()
+        return replace(_view(session, existing), replayed=True)
+    stored = session.get(DiaryEntry, row.id)
+    assert stored is not None
+    return _after_write(session, stored)
+
+
+def _after_write(session: Session, row: DiaryEntry) -> DiaryView:
+    view = _view(session, row)
+    flags = sort_flags(hooks.on_diary(session, row.patient_id, view) or [])
+    _seal(session, row, "flags_enc", _flags_json(flags))
+    session.flush()
+    return replace(view, flags=flags)
+
+
+def _row(session: Session, patient_id: uuid.UUID, entry_id: uuid.UUID) -> DiaryEntry:
+    """The patient's own entry; someone else's is NotFound, like a missing one."""
+    row = session.scalars(select(DiaryEntry).where(
+        DiaryEntry.id == entry_id, DiaryEntry.patient_id == patient_id)).first()
+    if row is None:
+        raise NotFound("We could not find that diary entry.")
+    return row
+
+
+def update(session: Session, patient: User, entry_id: uuid.UUID, patch: DiaryPatch) -> DiaryView:
+    """Change the fields sent. A new mood or time runs the monitor again."""
+    row = _row(session, patient.id, entry_id)
+    changes = patch.model_dump(exclude_unset=True)
+    if "recorded_at" in changes:
+        at = changes.pop("recorded_at")
+        _check_time(patient, at)
+        row.recorded_at = at.astimezone(UTC)
+    _seal_fields(session, row, changes)
+    row.updated_at = clock.now()
+    session.flush()
+    if "mood" in changes or "recorded_at" in patch.model_fields_set:
+        return _after_write(session, row)
+    return _view(session, row)
+
+
+def delete(session: Session, patient: User, entry_id: uuid.UUID) -> None:
+    session.delete(_row(session, patient.id, entry_id))
+    session.flush()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get(session: Session, patient_id: uuid.UUID, entry_id: uuid.UUID) -> DiaryView:
+    return _view(session, _row(session, patient_id, entry_id))
+
+
+def count(session: Session, patient_id: uuid.UUID) -> int:
+    return session.scalar(select(func.count()).select_from(DiaryEntry)
+                          .where(DiaryEntry.patient_id == patient_id)) or 0
+
+
+def list_for(session: Session, patient_id: uuid.UUID, *, since: datetime | None = None,
+             until: datetime | None = None, limit: int | None = None,
+             offset: int = 0) -> list[DiaryView]:
+    """The patient's entries, newest first; since <= recorded_at < until."""
+    stmt = select(DiaryEntry).where(DiaryEntry.patient_id == patient_id)
+    if since is not None:
+        stmt = stmt.where(DiaryEntry.recorded_at >= since)
+    if until is not None:
+        stmt = stmt.where(DiaryEntry.recorded_at < until)
+    stmt = stmt.order_by(DiaryEntry.recorded_at.desc(), DiaryEntry.created_at.desc())
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_view(session, r) for r in session.scalars(stmt)]
+
+
+def mood_points(session: Session, patient_id: uuid.UUID, since: datetime) -> list[MoodPoint]:
+    """Moods recorded at or after `since`, oldest first (for the monitor and the chart)."""
+    rows = session.scalars(select(DiaryEntry).where(
+        DiaryEntry.patient_id == patient_id, DiaryEntry.recorded_at >= since)
+        .order_by(DiaryEntry.recorded_at, DiaryEntry.created_at))
+    return [MoodPoint(crypto.unseal_json(session, r, "mood_enc"), r.recorded_at) for r in rows]
+
+
+def last_entry_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
+    """When the patient last wrote in the diary (the latest `created_at`: engagement)."""
+    value = session.scalar(select(func.max(DiaryEntry.created_at))
+                           .where(DiaryEntry.patient_id == patient_id))
+    return _aware(value)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # func.max() bypasses the column type on SQLite, which then returns a naive datetime.
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
+
+
+#: The streak is counted from the last two months of entries; only a longer one reads more.
+STREAK_WINDOW_DAYS = 62
+
+
+def _streak_from(session: Session, patient_id: uuid.UUID, today: date, since: date | None) -> int:
+    stmt = select(DiaryEntry.recorded_at).where(DiaryEntry.patient_id == patient_id)
+    if since is not None:
+        stmt = stmt.where(DiaryEntry.recorded_at >= datetime.combine(since, time(0), tzinfo=UTC))
+    n, expect = 0, None
+    for at in session.scalars(stmt.order_by(DiaryEntry.recorded_at.desc())):
+        day = min(_day(at), today)
+        if expect is None:
+            if day < today - timedelta(days=1):
+                break
+            expect = day
+        if day == expect:
+            n += 1
+            expect -= timedelta(days=1)
+        elif day < expect:
+            break
+    return n
+
+
+def streak(session: Session, patient_id: uuid.UUID) -> int:
+    """Consecutive days with at least one entry, ending today or yesterday (UTC days).
+    Reads the last STREAK_WINDOW_DAYS of entries, newest first, up to the first gap; only a
+    streak that reaches the start of that window reads the whole diary."""
+    today = _day(clock.now())
+    since = today - timedelta(days=STREAK_WINDOW_DAYS)
+    n = _streak_from(session, patient_id, today, since)
+    if n >= (today - since).days:
+        n = _streak_from(session, patient_id, today, None)
+    return n
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def week(session: Session, patient_id: uuid.UUID, any_day: date | None = None) -> WeekView:
+    """Monday to Sunday of the week containing `any_day` (default: this week)."""
+    today = _day(clock.now())
+    start = week_start(any_day or today)
+    begin = datetime.combine(start, time(0), tzinfo=UTC)
+    entries = list_for(session, patient_id, since=begin, until=begin + timedelta(days=7))
+    days = []
+    for i in range(7):
+        d = start + timedelta(days=i)
+        days.append(DayView(d, sorted((e for e in entries if _day(e.recorded_at) == d),
+                                      key=lambda e: e.recorded_at)))
+    nxt = start + timedelta(days=7)
+    return WeekView(start=start, days=days, previous_start=start - timedelta(days=7),
+                    next_start=nxt if nxt <= today else None)

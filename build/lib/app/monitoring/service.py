@@ -1,0 +1,457 @@
+"""The deterioration monitor: runs the pure rules (rules.py) on the patient's data and opens or
+updates alerts (app.alerts.service) in the caller's transaction; and the scheduled job for the
+rules about time.
+
+- `on_checkin` / `on_diary` are called by the measuring domains through monitoring.hooks,
+  inside their transaction, after the new row is flushed. They only flush: if that
+  transaction fails, neither the data nor the alert exists (security.md item 21).
+- `report_not_safe` raises an emergency alert at once.
+- `run_schedule(now)` (the background worker every few minutes, or `icbt monitor`): escalates
+  overdue alerts, then evaluates the time rules (disengaged, missed check-in) for patients
+  whose turn has come, and sends patient reminders (check-in due, module opened) once each.
+  Work is claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share it
+  without doing anything twice.
+
+Every patient's alerts are written while holding that patient's monitor row (locked FOR
+UPDATE on PostgreSQL; SQLite serialises writers), so two submissions at the same moment cannot
+open two alerts for the same rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import exists, literal, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.alerts import service as alerts
+from app.db import UTCDateTime, begin_write
+from app.monitoring import rules
+from app.monitoring.config import get_config, recheck_interval
+from app.monitoring.models import MonitorState, Reminder
+from app.monitoring.rules import Flag, MonitoringConfig, MoodPoint, ScorePoint
+from app.security import crypto
+
+log = logging.getLogger("icbt.monitoring")
+
+T = TypeVar("T")
+LEASE = timedelta(minutes=10)      # a claimed patient not finished by then is picked up again
+MODULE_REMINDER_WINDOW = timedelta(days=7)
+#: The first check-in is due at enrolment, when the patient is usually doing it anyway:
+#: e-mail them about it only if it is still not done a day later.
+BASELINE_REMINDER_DELAY = timedelta(days=1)
+
+
+def _optional(module: str, fn: Callable[[Any], T]) -> T | None:
+    """Call fn(service module) if that domain is installed; None if it is not yet."""
+    try:
+        mod = __import__(module, fromlist=["service"])
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            return None
+        raise
+    return fn(mod)
+
+
+# ---------------------------------------------------------------- per-patient row (lock + summary)
+
+
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def lock_patient(session: Session, patient_id: uuid.UUID) -> MonitorState:
+    """The patient's monitor row, created if missing and locked for this transaction."""
+    begin_write(session)
+    insert = _insert(session)
+    session.execute(insert(MonitorState).values(patient_id=patient_id, next_check_at=clock.now())
+                    .on_conflict_do_nothing(index_elements=["patient_id"]))
+    stmt = (select(MonitorState).where(MonitorState.patient_id == patient_id)
+            .execution_options(populate_existing=True))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one()
+
+
+def summarise(points: Sequence[ScorePoint]) -> dict[str, Any]:
+    """Latest and previous valid total of each instrument (for the clinician dashboard)."""
+    out: dict[str, Any] = {}
+    for instrument in ("phq9", "gad7"):
+        valid = sorted((p for p in points if p.instrument == instrument and p.total is not None),
+                       key=lambda p: p.taken_at)
+        if valid:
+            out[instrument] = {"latest": valid[-1].total, "at": valid[-1].taken_at.isoformat(),
+                               "previous": valid[-2].total if len(valid) > 1 else None}
+    return out
+
+
+#: Version of the score history kept in the summary (rules.relevant_history); another
+#: version, or none, means the next check-in reads the whole history once and stores it.
+HISTORY_VERSION = 1
+
+
+def _store_summary(session: Session, state: MonitorState, points: Sequence[ScorePoint],
+                   enrolled_at: datetime, config: MonitoringConfig) -> None:
+    """The dashboard's latest/previous totals, and the part of the score history the next
+    check-in's rules read, for the patient's enrolment date and these settings."""
+    summary = summarise(points)
+    upto = max((p.taken_at for p in points), default=None)
+    summary["history"] = {
+        "v": HISTORY_VERSION,
+        "enrolled_at": enrolled_at.isoformat(),
+        "last_n": rules.kept_last_n(config),
+        "upto": upto.isoformat() if upto else None,
+        "points": [[p.instrument, p.total, p.item9, p.taken_at.isoformat()]
+                   for p in rules.relevant_history(points, enrolled_at, config)],
+    }
+    crypto.seal_json(session, state, "summary_enc", summary)
+
+
+def _stored_history(session: Session, state: MonitorState, enrolled_at: datetime,
+                    config: MonitoringConfig, after: datetime) -> list[ScorePoint] | None:
+    """The stored part of the score history, if it holds for a check-in taken at `after`:
+    same version, enrolment date and settings, and every stored score taken before it.
+    None means: read the whole history (first check-in since an upgrade, an older check-in
+    judged again, e.g. when question 9 is answered later, or changed settings)."""
+    stored = read_summary(session, state).get("history")
+    if (not isinstance(stored, dict) or stored.get("v") != HISTORY_VERSION
+            or stored.get("enrolled_at") != enrolled_at.isoformat()
+            or stored.get("last_n") != rules.kept_last_n(config)):
+        return None
+    if stored["upto"] is not None and not after > datetime.fromisoformat(stored["upto"]):
+        return None
+    return [ScorePoint(instrument, total, item9, datetime.fromisoformat(at))
+            for instrument, total, item9, at in stored["points"]]
+
+
+def read_summary(session: Session, state: MonitorState) -> dict[str, Any]:
+    return crypto.unseal_json(session, state, "summary_enc") or {}
+
+
+def _touch(state: MonitorState, at: datetime | None) -> None:
+    if at is not None and (state.last_activity_at is None or at > state.last_activity_at):
+        state.last_activity_at = at
+
+
+def refresh_summary(session: Session, patient_id: uuid.UUID) -> None:
+    """Rebuild one patient's dashboard summary from their check-ins (backfill)."""
+    from app.accounts import service as accounts
+
+    points = _optional("app.assessments.service", lambda m: m.score_points(session, patient_id))
+    enrolled_at = accounts.enrolled_at(_patient(session, patient_id))
+    state = lock_patient(session, patient_id)
+    _store_summary(session, state, points or [], enrolled_at, get_config())
+    if points:
+        _touch(state, max(p.taken_at for p in points))
+    session.flush()
+
+
+# ---------------------------------------------------------------- events from the measuring domains
+
+
+def _record(session: Session, patient_id: uuid.UUID, flags: Sequence[Flag],
+            config: MonitoringConfig, now: datetime | None = None) -> None:
+    """Open or update an alert per flag; the audit events after every alert write."""
+    audits: list[Any] = []
+    for flag in flags:
+        alerts.raise_alert(session, patient_id, flag, config=config, now=now, audits=audits)
+    alerts.write_audits(session, audits)
+
+
+def _patient(session: Session, patient_id: uuid.UUID) -> Any:
+    from app.accounts import service as accounts
+    user = accounts.get_user(session, patient_id)
+    if user is None:
+        raise ValueError(f"no patient {patient_id}")
+    return user
+
+
+def check_checkin(session: Session, patient: Any, point: ScorePoint, history: Sequence[ScorePoint], *,
+                  config: MonitoringConfig | None = None, state: MonitorState | None = None) -> list[Flag]:
+    """Run the check-in rules on `point` (history: the patient's other scores) and open or
+    update alerts in this transaction. Returns the flags, highest tier first. `state`: the
+    patient's monitor row if the caller has already locked it."""
+    from app.accounts import service as accounts
+
+    config = config or get_config()
+    enrolled_at = accounts.enrolled_at(patient)
+    state = state or lock_patient(session, patient.id)
+    flags = rules.evaluate_checkin(point, history, enrolled_at, config)
+    _record(session, patient.id, flags, config)
+    _store_summary(session, state, [*history, point], enrolled_at, config)
+    _touch(state, point.taken_at)
+    session.flush()
+    return flags
+
+
+def _point_of(points: list[ScorePoint], assessment: Any) -> int:
+    """Index of the new assessment among the patient's points."""
+    instrument = getattr(assessment, "instrument", None)
+    taken_at = getattr(assessment, "taken_at", None)
+    for i in range(len(points) - 1, -1, -1):
+        p = points[i]
+        if p.instrument == instrument and (taken_at is None or p.taken_at == taken_at):
+            return i
+    raise ValueError("the new check-in is not among the patient's score points (flush it first)")
+
+
+def on_checkin(session: Session, patient_id: uuid.UUID, assessment: Any) -> list[Flag]:
+    """Contract (monitoring.hooks): after a PHQ-9/GAD-7 is stored and flushed."""
+    from app.accounts import service as accounts
+    from app.assessments import service as assessments
+
+    config = get_config()
+    patient = _patient(session, patient_id)
+    state = lock_patient(session, patient_id)
+    point = ScorePoint(assessment.instrument, assessment.total, assessment.item9, assessment.taken_at)
+    # Constant time for a new check-in: the stored part of the history the rules read
+    # (rules.relevant_history), not every earlier check-in decrypted again.
+    history = _stored_history(session, state, accounts.enrolled_at(patient), config, after=point.taken_at)
+    if history is None:
+        points = list(assessments.score_points(session, patient_id))
+        point = points.pop(_point_of(points, assessment))
+        history = points
+    return check_checkin(session, patient, point, history, config=config, state=state)
+
+
+def check_diary(session: Session, patient: Any, moods: Sequence[MoodPoint], *, now: datetime | None = None,
+                not_safe: bool = False, entry_at: datetime | None = None,
+                config: MonitoringConfig | None = None) -> list[Flag]:
+    """Run the diary rules (moods include the new entry); open or update alerts."""
+    config = config or get_config()
+    now = now or clock.now()
+    state = lock_patient(session, patient.id)
+    flags = rules.evaluate_diary(moods, now, not_safe=not_safe, config=config)
+    _record(session, patient.id, flags, config)
+    _touch(state, min(entry_at or now, now))
+    session.flush()
+    return flags
+
+
+def on_diary(session: Session, patient_id: uuid.UUID, entry: Any) -> list[Flag]:
+    """Contract (monitoring.hooks): after a diary entry is stored and flushed."""
+    from app.diary import service as diary
+
+    config = get_config()
+    now = clock.now()
+    since = now - timedelta(days=config.mood_recent_days + config.mood_prior_days)
+    moods = diary.mood_points(session, patient_id, since)
+    return check_diary(session, _patient(session, patient_id), moods, now=now, config=config,
+                       not_safe=bool(getattr(entry, "not_safe", False)),
+                       entry_at=getattr(entry, "recorded_at", None))
+
+
+def report_not_safe(session: Session, patient: Any, source: str) -> Flag:
+    """"I am not safe right now" (source: "checkin" or "diary"): an emergency alert at once,
+    e-mailed to the assigned clinicians and the on-call list in this transaction."""
+    flag = rules.patient_reported_emergency(source)
+    config = get_config()
+    state = lock_patient(session, patient.id)
+    _record(session, patient.id, [flag], config)
+    _touch(state, clock.now())
+    session.flush()
+    return flag
+
+
+# ---------------------------------------------------------------- the schedule
+
+
+@dataclass
+class ScheduleResult:
+    escalated: int = 0
+    checked: int = 0
+    alerts: int = 0
+    reminders: int = 0
+    errors: int = 0
+
+    def __str__(self) -> str:
+        return (f"escalated {self.escalated} overdue alerts; checked {self.checked} patients; "
+                f"{self.alerts} time-rule alerts; {self.reminders} reminders; {self.errors} errors")
+
+
+def _ensure_states(session: Session, now: datetime) -> None:
+    """Every active patient gets a monitor row (due now) if they have none."""
+    from app.accounts.models import Role, User
+
+    missing = (select(User.id, literal(now, UTCDateTime))
+               .where(User.role == Role.patient, User.is_active.is_(True),
+                      ~exists().where(MonitorState.patient_id == User.id)))
+    insert = _insert(session)
+    session.execute(insert(MonitorState).from_select(["patient_id", "next_check_at"], missing)
+                    .on_conflict_do_nothing(index_elements=["patient_id"]))
+
+
+def _claim(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
+    begin_write(session)  # SQLite: one claimer at a time (PostgreSQL: SKIP LOCKED below)
+    stmt = (select(MonitorState).where(MonitorState.next_check_at <= now)
+            .order_by(MonitorState.next_check_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    states = list(session.scalars(stmt))
+    for st in states:
+        st.next_check_at = now + LEASE
+    session.flush()
+    return [st.patient_id for st in states]
+
+
+def _reminder_at(session: Session, patient_id: uuid.UUID, kind: str, key: str) -> datetime | None:
+    return session.scalar(select(Reminder.created_at).where(
+        Reminder.patient_id == patient_id, Reminder.kind == kind, Reminder.key == key))
+
+
+REMINDER_TEXT = {
+    "checkin_due": ("Your weekly check-in is ready",
+                    "Hello,\n\nYour weekly check-in is ready. It takes about five minutes:\n{base}/checkins\n"),
+    "module_opened": ("A new module is ready",
+                      "Hello,\n\nThe next module of your programme is ready for you:\n{base}/modules\n"),
+}
+
+
+def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
+                  now: datetime) -> Reminder | None:
+    """E-mail the patient a reminder of this kind and key, once. None if already sent."""
+    from app.config import get_settings
+    from app.mail import service as mail
+
+    if _reminder_at(session, patient_id, kind, key) is not None:
+        return None
+    base = get_settings().base_url.rstrip("/")
+    subject, body = REMINDER_TEXT[kind]
+    body = body.format(base=base) + (f"\nIf you need help now: {base}/help\n"
+                                     "\nYou get these e-mails because you take part in this programme.\n")
+    msg = mail.enqueue(session, kind=f"reminder_{kind}", subject=subject, body=body, user_id=patient_id)
+    r = Reminder(patient_id=patient_id, kind=kind, key=key, outbox_id=msg.id, created_at=now)
+    session.add(r)
+    session.flush()
+    return r
+
+
+def _alert_since(session: Session, patient_id: uuid.UUID, rule: str, since: datetime) -> bool:
+    """Has this rule already fired (opened or updated an alert) since `since`?"""
+    from app.alerts.models import Alert
+    return session.scalar(select(exists().where(
+        Alert.patient_id == patient_id, Alert.rule == rule, Alert.last_seen_at >= since))) or False
+
+
+def _latest_phq9_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
+    latest = _optional("app.assessments.service", lambda m: m.latest(session, patient_id, "phq9"))
+    return latest.taken_at if latest is not None else None
+
+
+def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
+                             config: MonitoringConfig | None = None,
+                             result: ScheduleResult | None = None) -> list[Flag]:
+    """The time rules and reminders for one patient (caller holds lock_patient)."""
+    config = config or get_config()
+    result = result if result is not None else ScheduleResult()
+    pid = patient.id
+    state = lock_patient(session, pid)
+    if state.summary_enc is None:
+        from app.accounts import service as accounts
+        points = _optional("app.assessments.service", lambda m: m.score_points(session, pid))
+        _store_summary(session, state, points or [], accounts.enrolled_at(patient), config)
+    for at in (
+        _optional("app.programme.service", lambda m: m.last_activity_at(session, pid)),
+        _optional("app.diary.service", lambda m: m.last_entry_at(session, pid)),
+        _latest_phq9_at(session, pid),
+    ):
+        _touch(state, at)
+    enrolled = patient.enrolled_at
+    if enrolled is None:
+        return []
+    raised: list[Flag] = []
+
+    # Weekly check-in: the patient is reminded when it is due; the routine alert follows
+    # (missed_checkin, 3 days later) only after that reminder went out in an earlier run.
+    last_phq9 = _latest_phq9_at(session, pid)
+    due = rules.checkin_due_at(enrolled, last_phq9, config)
+    key = due.isoformat()
+    remind_at = due + (BASELINE_REMINDER_DELAY if last_phq9 is None or last_phq9 < enrolled else timedelta(0))
+    if now >= remind_at and send_reminder(session, pid, "checkin_due", key, now):
+        result.reminders += 1
+    flag = rules.missed_checkin(enrolled, last_phq9, now, config)
+    reminded_at = _reminder_at(session, pid, "checkin_due", key)
+    if (flag is not None and reminded_at is not None and reminded_at < now
+            and not _alert_since(session, pid, rules.MISSED_CHECKIN, due)):
+        raised.append(flag)
+
+    # Disengaged: one alert per period of inactivity.
+    flag = rules.disengaged(enrolled, state.last_activity_at, now, config)
+    since = max(enrolled, state.last_activity_at or enrolled)
+    if flag is not None and not _alert_since(session, pid, rules.DISENGAGED, since):
+        raised.append(flag)
+    _record(session, pid, raised, config, now)
+
+    # A module opened since enrolment (not the first, which opens at once): tell them once.
+    statuses = _optional("app.programme.service", lambda m: m.module_statuses(session, patient)) or []
+    for m in statuses:
+        opened = getattr(m, "available_at", None)
+        if (getattr(m, "status", None) == "available" and opened is not None and opened <= now
+                and opened > enrolled + timedelta(hours=1) and now - opened <= MODULE_REMINDER_WINDOW):
+            if send_reminder(session, pid, "module_opened", str(m.slug), now):
+                result.reminders += 1
+    result.alerts += len(raised)
+    session.flush()
+    return raised
+
+
+def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Session] | None = None,
+                 batch: int = 50, all_patients: bool = False) -> ScheduleResult:
+    """One run of the scheduled job. Idempotent: running it again at the same time does
+    nothing more. Each step commits in small transactions of its own."""
+    import app.models  # noqa: F401 - every mapper, when run from a bare CLI process
+    from app.accounts import service as accounts
+    from app.db import get_db
+
+    open_session = open_session or get_db().session
+    now = now or clock.now()
+    config = get_config()
+    recheck = recheck_interval()
+    result = ScheduleResult()
+
+    while True:  # 1. unacknowledged alerts past their deadline
+        with open_session() as s:
+            n = alerts.escalate_overdue(s, now, limit=batch)
+            s.commit()
+        result.escalated += n
+        if n < batch:
+            break
+
+    with open_session() as s:  # 2. every patient has a monitor row
+        _ensure_states(s, now)
+        if all_patients:
+            for st in s.scalars(select(MonitorState)):
+                st.next_check_at = min(st.next_check_at, now)
+        s.commit()
+
+    while True:  # 3. patients whose turn has come, a batch at a time, one transaction each
+        with open_session() as s:
+            ids = _claim(s, now, batch)
+            s.commit()
+        if not ids:
+            break
+        for pid in ids:
+            with open_session() as s:
+                try:
+                    patient = accounts.get_user(s, pid)
+                    if patient is not None and patient.is_active:
+                        check_patient_time_rules(s, patient, now, config=config, result=result)
+                    state = lock_patient(s, pid)
+                    state.next_check_at, state.last_checked_at = now + recheck, now
+                    s.commit()
+                    result.checked += 1
+                except Exception:  # noqa: BLE001 - one patient's problem must not stop the others
+                    s.rollback()
+                    result.errors += 1
+                    log.exception("monitor schedule: patient %s failed; retried after the lease", pid)
+    return result

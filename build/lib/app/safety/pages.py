@@ -1,0 +1,105 @@
+"""Pages: the safety plan (/safety-plan) and "I am not safe right now" (/not-safe)."""
+
+from __future__ import annotations
+
+import logging
+
+from typing import Annotated
+
+from sqlalchemy.orm import Session
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.accounts.dependencies import PagePatient
+from app.accounts.models import User
+from app.db import SessionDep
+from app.errors import InvalidInput
+from app.safety import service
+from app.web import redirect, render
+
+log = logging.getLogger("icbt.safety")
+router = APIRouter(include_in_schema=False)
+
+NOTICES = {"saved": "Your safety plan is saved."}
+SOURCES = ("checkin", "diary")
+
+
+@router.get("/safety-plan")
+def view_plan(request: Request, session: SessionDep, patient: PagePatient, notice: str | None = None) -> Response:
+    plan = service.get(session, patient.id)
+    return render(request, "patient/safety_plan.html", {
+        "plan": plan, "sections": service.SECTIONS, "notice": NOTICES.get(notice or ""),
+        "page_title": "My safety plan"})
+
+
+@router.get("/safety-plan/edit")
+def edit_plan(request: Request, session: SessionDep, patient: PagePatient) -> Response:
+    plan = service.for_editing(session, patient.id)
+    return render(request, "patient/safety_plan_edit.html", {
+        "values": plan.sections, "is_new": not plan.exists, "sections": service.SECTIONS,
+        "errors": {}, "max": service.SECTION_MAX, "page_title": "Write my safety plan"})
+
+
+Text = Annotated[str, Form(max_length=50_000)]   # the service gives the friendly limit
+
+
+@router.post("/safety-plan")
+def save_plan(request: Request, session: SessionDep, patient: PagePatient, warning_signs: Text = "",
+              coping: Text = "", social: Text = "", contacts: Text = "", professionals: Text = "",
+              environment: Text = "", reasons: Text = "") -> Response:
+    data: dict[str, object] = {"warning_signs": warning_signs, "coping": coping, "social": social,
+                               "contacts": contacts, "professionals": professionals,
+                               "environment": environment, "reasons": reasons}
+    assert set(data) == set(service.SECTION_KEYS)
+    try:
+        service.save(session, patient, data)
+    except InvalidInput as e:
+        return render(request, "patient/safety_plan_edit.html", {
+            "values": {k: (v if isinstance(v, str) else "") for k, v in data.items()},
+            "is_new": service.get(session, patient.id) is None, "sections": service.SECTIONS,
+            "errors": {e.field or "form": e.detail}, "max": service.SECTION_MAX,
+            "page_title": "Write my safety plan"}, status_code=422)
+    return redirect("/safety-plan?notice=saved")
+
+
+@router.get("/not-safe")
+def not_safe_page(request: Request, session: SessionDep, patient: PagePatient,
+                  source: str = "checkin", told: int = 0) -> Response:
+    """Confirm, or (after the POST) the full-page crisis screen with the alert's status."""
+    from app.alerts import service as alerts
+    from app.escalation import service as escalation
+
+    statuses = alerts.patient_alert_status(session, patient.id) if told else []
+    return render(request, "patient/safety_plan_not_safe.html", {
+        "told": bool(told), "source": source if source in SOURCES else "checkin",
+        "pathway": escalation.pathway_out("emergency"), "statuses": statuses,
+        "has_plan": service.get(session, patient.id) is not None,
+        "page_title": "Get help now" if told else "I am not safe right now"})
+
+
+@router.post("/not-safe")
+def not_safe(request: Request, session: SessionDep, patient: PagePatient,
+             source: Annotated[str, Form(max_length=200)] = "") -> Response:
+    return not_safe_response(request, session, patient, source)
+
+
+def not_safe_response(request: Request, session: Session, patient: User, source: str) -> Response:
+    """Record "I am not safe right now" (an emergency alert, in this transaction) and show the
+    crisis screen. Never refused: an unknown source (only a tampered form sends one) counts
+    as the check-in page. If recording fails, the person is told plainly that their care team
+    has NOT been told, shown the emergency numbers, and the failure is logged as an error."""
+    from app.escalation import service as escalation
+    from app.monitoring import service as monitoring
+
+    source = source if source in SOURCES else "checkin"
+    try:
+        monitoring.report_not_safe(session, patient, source)
+        session.flush()
+    except Exception:
+        log.exception("EMERGENCY not-safe report from the %s could not be recorded", source)
+        session.rollback()
+        return render(request, "patient/safety_plan_not_safe.html", {
+            "told": False, "failed": True, "source": source,
+            "pathway": escalation.pathway_out("emergency"), "statuses": [], "has_plan": False,
+            "page_title": "Get help now"}, status_code=500)
+    return redirect(f"/not-safe?told=1&source={source}")

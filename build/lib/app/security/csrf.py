@@ -1,0 +1,69 @@
+"""CSRF: a per-session token in every form, compared in constant time, and cross-site
+`Sec-Fetch-Site` refused on unsafe methods. Before sign-in (login, register, reset) the
+token lives in its own HttpOnly cookie (double submit)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request
+
+from app.accounts.dependencies import PageUserOptional
+from app.errors import Forbidden
+
+ANON_COOKIE = "icbt_csrf"
+FIELD = "csrf_token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def token_for(request: Request) -> str:
+    """The token to put in forms on this request's page."""
+    session_token = getattr(request.state, "csrf_token", None)  # a plain string: safe after rollback
+    if session_token:
+        return session_token
+    tok = request.cookies.get(ANON_COOKIE)
+    if not tok or len(tok) > 100:
+        tok = getattr(request.state, "new_anon_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_anon_csrf = tok  # the middleware sets the cookie on the response
+    return tok
+
+
+async def csrf_protect(request: Request, _user: PageUserOptional) -> None:
+    """Router dependency for every HTML page router."""
+    if request.method not in UNSAFE:
+        return
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("This form was sent from another site, so it was refused.", code="csrf_failed")
+    auth = getattr(request.state, "auth_session", None)
+    form = await request.form()
+    sent = form.get(FIELD)
+    expected = getattr(request.state, "csrf_token", None) if auth is not None else request.cookies.get(ANON_COOKIE)
+    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden("This form has expired. Please go back, reload the page and try again.", code="csrf_failed")
+
+
+class AnonCookieMiddleware:
+    """Sets the pre-sign-in CSRF cookie when a page handed out a new anonymous token."""
+
+    def __init__(self, app, *, secure: bool) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                state = scope.get("state") or {}
+                tok = state.get("new_anon_csrf")
+                if tok:
+                    cookie = f"{ANON_COOKIE}={tok}; Path=/; HttpOnly; SameSite=Lax; Max-Age=7200"
+                    if self.secure:
+                        cookie += "; Secure"
+                    message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
