@@ -65,6 +65,7 @@ RULE_LABELS = {
     rules.DISENGAGED: "No activity for two weeks or more",
     rules.MISSED_CHECKIN: "Weekly check-in overdue",
     rules.PATIENT_REPORTED_EMERGENCY: "Patient reported: not safe right now",
+    "message_risk": "Risk words in a message to the care team",  # app.messages.risk
 }
 
 # What the patient reads: what it was about, and where it stands.
@@ -73,6 +74,7 @@ _PATIENT_TOPIC = {
     rules.DISENGAGED: "We have not heard from you for a while",
     rules.MISSED_CHECKIN: "Your weekly check-in is overdue",
     rules.PATIENT_REPORTED_EMERGENCY: "You told us you are not safe right now",
+    "message_risk": "Your message to your care team",
 }
 _PATIENT_TOPIC_DEFAULT = "Your check-in answers"
 

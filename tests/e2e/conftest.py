@@ -324,7 +324,7 @@ def api_patient(base_url: str, email: str, name: str | None = None) -> httpx.Cli
     import httpx
 
     c = httpx.Client(base_url=base_url, timeout=30)
-    body = {"email": email, "password": PASSWORD, "consent": True, **({"display_name": name} if name else {})}
+    body = {"email": email, "password": PASSWORD, "phone": "07911 123456", "consent": True, **({"display_name": name} if name else {})}
     r = c.post("/api/v1/auth/register", json=body)
     assert r.status_code == 202, r.text  # the same answer for every address; the account is ready
     r = c.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})

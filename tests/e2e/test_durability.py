@@ -35,7 +35,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_entry(tmp_path):
 def _kill_mid_load_and_check(server) -> None:  # type: ignore[no-untyped-def]
     email = f"kill-{uuid.uuid4().hex[:8]}@example.org"
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        assert c.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "consent": True}).status_code == 202
+        assert c.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "phone": "07911 123456", "consent": True}).status_code == 202
         token = c.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD}).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     acknowledged: dict[str, tuple[int, str]] = {}

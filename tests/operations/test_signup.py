@@ -24,7 +24,7 @@ def _mail_to(session, email: str) -> list[tuple[str, str]]:  # type: ignore[no-u
 
 
 def _body(email: str) -> dict:
-    return {"email": email, "password": "a long unusual passphrase 42", "consent": True}
+    return {"email": email, "password": "a long unusual passphrase 42", "phone": "07911 123456", "consent": True}
 
 
 def test_same_answer_for_new_and_existing_address(client, session):

@@ -29,7 +29,7 @@ def _users(session) -> int:  # type: ignore[no-untyped-def]
     ("display_name", "Bob\x1b[31m"),
 ])
 def test_api_registration_refuses_unsafe_names_naming_the_field(client, session, field, value):
-    body = {"email": "alice@example.org", "password": "a long unusual passphrase 42", "consent": True,
+    body = {"email": "alice@example.org", "password": "a long unusual passphrase 42", "phone": "07911 123456", "consent": True,
             "display_name": "Alice", field: value}
     r = client.post("/api/v1/auth/register", json=body)
     assert r.status_code == 422, r.text

@@ -53,7 +53,7 @@ ENTRIES = {
     ("POST", "/account/sessions/revoke-others"): Entry(Access.SIGNED_IN),
     # JSON API
     ("POST", "/api/v1/auth/register"): Entry(Access.PUBLIC, body=lambda c: {
-        "email": _email(), "password": PASSWORD, "consent": True}),
+        "email": _email(), "password": PASSWORD, "phone": "07911 123456", "consent": True}),
     ("POST", "/api/v1/auth/token"): Entry(Access.PUBLIC, body=lambda c: {
         "username": c.patient_a.email, "password": PASSWORD}),
     ("POST", "/api/v1/auth/logout"): Entry(Access.SIGNED_IN),
