@@ -54,7 +54,13 @@ def enqueue(session: Session, *, kind: str, subject: str, body: str, user_id: uu
         user = accounts.get_user(session, user_id)
         if user is None:
             raise ValueError("no such user")
-        crypto.seal(session, msg, "to_enc", address or accounts.email_of(session, user))
+        try:  # never mail the "could not be read" placeholder (security item 29)
+            to = address or crypto.unseal(session, user, "email_enc", strict=True)
+        except crypto.DecryptionError:
+            to = None
+            msg.status, msg.last_error = "failed", "the recipient's address could not be decrypted"
+        if to is not None:
+            crypto.seal(session, msg, "to_enc", to)
         crypto.seal(session, msg, "body_enc", body)
     else:
         msg.to_plain, msg.body_plain = to_address, body
@@ -64,11 +70,11 @@ def enqueue(session: Session, *, kind: str, subject: str, body: str, user_id: uu
 
 
 def recipient(session: Session, msg: OutboxMessage) -> str:
-    return msg.to_plain if msg.user_id is None else (crypto.unseal(session, msg, "to_enc") or "")
+    return msg.to_plain if msg.user_id is None else (crypto.unseal(session, msg, "to_enc", strict=True) or "")
 
 
 def body(session: Session, msg: OutboxMessage) -> str:
-    return msg.body_plain if msg.user_id is None else (crypto.unseal(session, msg, "body_enc") or "")
+    return msg.body_plain if msg.user_id is None else (crypto.unseal(session, msg, "body_enc", strict=True) or "")
 
 
 def claim(session: Session, limit: int = 20) -> list[OutboxMessage]:

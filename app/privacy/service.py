@@ -207,7 +207,7 @@ def confirm_email_change(session: Session, token: str) -> User:
     if found is None:
         raise EmailLinkInvalid()
     row, user = found
-    new_email = crypto.unseal(session, row, "new_email_enc") or ""
+    new_email = crypto.unseal(session, row, "new_email_enc", strict=True) or ""
     claimed = session.execute(update(EmailChange).where(EmailChange.id == row.id, EmailChange.used_at.is_(None))
                               .values(used_at=clock.now())).rowcount
     if claimed != 1 or accounts.find_by_email(session, new_email) is not None:

@@ -147,8 +147,14 @@ def targets(session: Session, patient_id: uuid.UUID) -> list[Target]:
     if service.prefs_of(session, patient_id).channel != "push" or vapid_entry() is None:
         return []
     rows = session.scalars(select(PushSubscription).where(PushSubscription.patient_id == patient_id))
-    return [Target(r.id, {"endpoint": crypto.unseal(session, r, "endpoint_enc"),
-                          "keys": crypto.unseal_json(session, r, "keys_enc")}) for r in rows]
+    out = []
+    for r in rows:
+        try:  # an unreadable subscription is skipped (logged); the reminder then goes by e-mail
+            out.append(Target(r.id, {"endpoint": crypto.unseal(session, r, "endpoint_enc", strict=True),
+                                     "keys": crypto.unseal_json(session, r, "keys_enc", strict=True)}))
+        except crypto.DecryptionError:
+            log.error("push subscription %s could not be decrypted; skipped", r.id)
+    return out
 
 
 def send_one(target: Target, vapid: dict[str, str] | None = None) -> str:

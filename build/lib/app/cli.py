@@ -215,15 +215,20 @@ def cmd_backup(ns: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     # Domain commands register themselves on import.
-    for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli"):
+    for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli", "app.reminders.cli", "app.privacy.cli",
+                "app.assessments.cli"):
         try:
             __import__(mod)
         except ModuleNotFoundError as e:
             if not (e.name and mod.startswith(e.name)):
                 raise
+    # Run as `python -m app.cli`, this module is __main__ and the domain commands register
+    # with the imported `app.cli`: take both registries.
+    import app.cli as registered
+    commands = {**COMMANDS, **registered.COMMANDS}
     parser = argparse.ArgumentParser(prog="icbt", description="iCBT programme administration")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for name, (fn, add_args, help_) in COMMANDS.items():
+    for name, (fn, add_args, help_) in commands.items():
         p = sub.add_parser(name, help=help_)
         add_args(p)
         p.set_defaults(func=fn)
@@ -242,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # `python -m app.cli`: run the imported module's main, so that domain commands (which
-    # register on `app.cli.COMMANDS`) are found; this file's own copy is `__main__`.
+    # `python -m app.cli`: run the imported module's main, so that the domain commands (which
+    # register on `app.cli`, not on `__main__`) are found.
     from app.cli import main as _main
     sys.exit(_main())

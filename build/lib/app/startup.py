@@ -1,9 +1,14 @@
-"""Start-up checks. Each failure is a ConfigError whose message is one line saying what to fix."""
+"""Start-up checks. Every problem is collected and reported at once (one ConfigError listing
+them all), so an operator fixes the configuration in one go, not one problem per attempt.
+
+To add a check, append a function `(settings) -> list[str]` to CHECKS; each string is one line
+saying what to fix. Checks that need the key ring or the database run after those loaded."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from importlib import import_module
 
 from pathlib import Path
@@ -11,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.config import ConfigError, Env, Settings
+from app.config import ConfigError, Env, Settings, format_problems
 from app.db import Database, get_db, set_db
 from app.security import crypto
 
@@ -119,16 +124,16 @@ def check_keyring_matches_database(db: Database, ring: crypto.KeyRing, path: Pat
                 s.rollback()
 
 
-def check(settings: Settings) -> None:
-    settings.check_production()
-    db = get_db()
-    if db.settings.database_url != settings.database_url:
-        db = Database(settings)
-        set_db(db)
-    check_database(db)
-    ring = load_keyring(settings, db)
-    crypto.set_keyring(ring)
-    check_keyring_matches_database(db, ring, settings.resolved_keys_file)
+def _settings_problems(settings: Settings) -> list[str]:
+    return settings.production_problems()
+
+
+#: configuration checks run before the key ring and the database; each returns its problems
+CHECKS: list[Callable[[Settings], list[str]]] = [_settings_problems]
+
+
+def _data_problems(settings: Settings) -> list[str]:
+    out = []
     for modname in DATA_CHECKS:
         try:
             mod = import_module(modname)
@@ -136,4 +141,41 @@ def check(settings: Settings) -> None:
             if e.name and modname.startswith(e.name):
                 continue
             raise
-        mod.load_and_validate(settings)
+        try:
+            mod.load_and_validate(settings)
+        except ConfigError as e:
+            out.append(str(e))
+    return out
+
+
+def problems(settings: Settings) -> list[str]:
+    """Every configuration problem, in one list (loads the key ring as a side effect)."""
+    out: list[str] = []
+    for fn in CHECKS:
+        out += fn(settings)
+    db = get_db()
+    if db.settings.database_url != settings.database_url:
+        db = Database(settings)
+        set_db(db)
+    try:
+        check_database(db)
+        db_ok = True
+    except ConfigError as e:
+        out.append(str(e))
+        db_ok = False
+    if settings.resolved_keys_file is not None or not out:
+        try:
+            ring = load_keyring(settings, db if db_ok else None)
+            crypto.set_keyring(ring)
+            if db_ok:
+                check_keyring_matches_database(db, ring, settings.resolved_keys_file)
+        except ConfigError as e:
+            out.append(str(e))
+    out += _data_problems(settings)
+    return out
+
+
+def check(settings: Settings) -> None:
+    found = problems(settings)
+    if found:
+        raise ConfigError(format_problems(found))

@@ -7,9 +7,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
 from app.accounts.dependencies import CurrentUser, current_auth_session
-from app.accounts.models import AuthSession
 from app.accounts import signup
-from app.accounts.schemas import MeOut, RegisterIn, RegisterOut, TokenOut
+from app.accounts.models import AuthSession, User
+from app.accounts.schemas import MeIn, MeOut, RegisterIn, RegisterOut, TokenOut
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
@@ -29,7 +29,7 @@ def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
     if not get_settings().self_registration:
         raise Forbidden("Registration is by invitation from your clinic.", code="registration_closed")
     signup.register(session, email=body.email, password=body.password,
-                    display_name=body.display_name, consent=body.consent)
+                    display_name=body.display_name, consent=body.consent, phone=body.phone)
     return RegisterOut()
 
 
@@ -58,4 +58,25 @@ def logout(user: CurrentUser, session: SessionDep,
 @router.get("/me", response_model=MeOut)
 def me(user: CurrentUser, session: SessionDep) -> MeOut:
     return MeOut(id=user.id, email=service.email_of(session, user), role=user.role.value,
-                 display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at)
+                 display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at,
+                 time_zone=_zone_name(session, user))
+
+
+def _zone_name(session: SessionDep, user: User) -> str:
+    from app.reminders import service as reminders
+    return reminders.zone_name_of(session, user.id)
+
+
+@router.patch("/me", response_model=MeOut)
+def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
+    """Change `display_name` (empty or null clears it) and `time_zone` (an IANA name; 422 naming
+    it otherwise). The e-mail address changes through `POST /api/v1/me/email` (confirmed by a
+    link to the new address)."""
+    from app.privacy import service as privacy
+
+    if "display_name" in body.model_fields_set:
+        privacy.set_display_name(session, user, body.display_name)
+    if body.time_zone is not None:
+        from app.reminders import service as reminders
+        reminders.set_time_zone(session, user.id, body.time_zone)
+    return me(user, session)

@@ -13,7 +13,7 @@ from app.accounts.models import Role, User
 from app.accounts.schemas import EMAIL_PATTERN
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import Conflict, InvalidInput, TooManyRequests
+from app.errors import InvalidInput, TooManyRequests
 from app.security import sessions
 from app.web import redirect, render
 
@@ -25,6 +25,8 @@ NOTICES = {
     "sessions-revoked": "You have been signed out everywhere else.",
     "password-reset": "Your password has been reset. You can sign in now.",
     "password-set": "Your password is set. You can sign in now.",
+    "contact-saved": "Your contact details are saved.",
+    "reminders-saved": "Your reminder choices are saved.",
     "email-confirmed": "Thank you: your e-mail address is confirmed. You can sign in now.",
 }
 
@@ -64,6 +66,9 @@ def home_for(user: User) -> str:
 @router.get("/login")
 def login_form(request: Request, user: PageUserOptional, next: str | None = None,
                notice: str | None = None) -> Response:
+    if request.query_params.get("not_safe"):   # from "I am not safe" after the session ended (issue 12)
+        from app.safety import expired
+        return expired.signin_page(request, request.query_params["not_safe"])
     if user is not None:
         return redirect(home_for(user))
     return render(request, "auth/login.html", {"next": _safe_next(next), "errors": {}, "email": "",
@@ -72,7 +77,8 @@ def login_form(request: Request, user: PageUserOptional, next: str | None = None
 
 @router.post("/login")
 def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_length=254)] = "",
-          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form(max_length=500)] = "/",
+          not_safe: Annotated[str, Form(max_length=20)] = "") -> Response:
     try:
         user = service.authenticate(session, email, password, client_address(request)) if email and password else None
     except signup.EmailNotConfirmed as e:
@@ -88,6 +94,14 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
         return render(request, "auth/login.html", {"next": _safe_next(next), "email": email,
                       "errors": {"email": "That email and password do not match an account."}}, status_code=400)
     target = _safe_next(next)
+    if not_safe and user.role == Role.patient:   # signed in from the "I am not safe" page (issue 12)
+        from app.monitoring import service as monitoring
+        source = not_safe if not_safe in ("checkin", "diary") else "checkin"
+        monitoring.report_not_safe(session, user, source)
+        target = f"/not-safe?told=1&source={source}"
+    else:
+        from app.privacy.pages import consent_redirect  # a changed notice is accepted again first
+        target = consent_redirect(session, user, target if target != "/" else home_for(user))
     return start_browser_session(session, request, user, target if target != "/" else home_for(user))
 
 
@@ -102,11 +116,16 @@ def logout(request: Request, session: SessionDep, user: PageUserOptional) -> Res
 
 
 @router.get("/register")
-def register_form(request: Request, user: PageUserOptional) -> Response:
+def register_form(request: Request, user: PageUserOptional, safe: str = "") -> Response:
     if user is not None:
         return redirect(home_for(user))
-    return render(request, "auth/register.html", {"errors": {}, "form": {},
-                                                  "open": get_settings().self_registration})
+    if not get_settings().self_registration:
+        return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": False})
+    if safe == "no":          # not safe right now: the help page, not a sign-up form (issue 12)
+        return redirect("/help")
+    if safe != "yes":
+        return render(request, "auth/register_safe.html", {"page_title": "Before you start"})
+    return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": True})
 
 
 @router.post("/register")
@@ -114,18 +133,23 @@ def register(request: Request, session: SessionDep,
              email: Annotated[str, Form(max_length=254)] = "",
              password: Annotated[str, Form(max_length=256)] = "",
              display_name: Annotated[str, Form(max_length=80)] = "",
-             consent: Annotated[str, Form(max_length=10)] = "") -> Response:
-    form = {"email": email, "display_name": display_name}
+             consent: Annotated[str, Form(max_length=10)] = "",
+             phone: Annotated[str, Form(max_length=40)] = "",
+             date_of_birth: Annotated[str, Form(max_length=20)] = "") -> Response:
+    from app.contact import signup as joining
+    form = {"email": email, "display_name": display_name, "phone": phone, "date_of_birth": date_of_birth,
+            "consent": consent}
     if not get_settings().self_registration:
         return render(request, "auth/register.html", {"errors": {}, "form": form, "open": False}, status_code=403)
-    errors: dict[str, str] = {}
-    if not _looks_like_email(email):
-        errors["email"] = "Enter an email address like name@example.com."
-    if consent != "yes":
-        errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
+    errors, norm_phone, under_18 = joining.form_problems(
+        email_ok=_looks_like_email(email), password=password, email=email, phone=phone, dob=date_of_birth,
+        consent=consent)
+    if under_18 and not errors:   # no account; nothing stored
+        return render(request, "auth/register_under18.html", {"page_title": "Help for young people"})
     if not errors:
         try:
-            signup.register(session, email=email, password=password, display_name=display_name, consent=True)
+            signup.register(session, email=email, password=password, display_name=display_name, consent=True,
+                            phone=norm_phone or phone)
         except InvalidInput as e:
             errors[e.field or "email"] = e.detail
         else:  # the same answer for a new and an existing address (security item 30)
@@ -163,12 +187,26 @@ def device_label(user_agent: str | None, kind: str) -> str:
 
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
-                  notice: str | None = None, status_code: int = 200) -> Response:
+                  notice: str | None = None, status_code: int = 200, extra: dict | None = None) -> Response:
+    from app.privacy.pages import account_context  # name, e-mail, consent, your data, erasure
+
     rows = sessions.active_for(session, user.id)
-    return render(request, "auth/account.html", {
+    if user.role == Role.patient:  # the reminders section (app.reminders), unless the caller sent it
+        from app.reminders.pages import account_context as reminders_context
+        extra = {**reminders_context(session, user.id), **(extra or {})}
+    return render(request, "auth/account.html", {**account_context(session, user),
         "email": service.email_of(session, user), "display_name": service.display_name_of(session, user),
         "sessions": [(r, device_label(r.user_agent, r.kind)) for r in rows],
-        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice}, status_code=status_code)
+        "current_id": request.state.auth_session.id, "errors": errors, "notice": notice,
+        "contact": _contact(session, user), **(extra or {})}, status_code=status_code)
+
+
+def _contact(session: SessionDep, user: User):  # type: ignore[no-untyped-def]
+    """The patient's contact details for the account page's section (app/contact)."""
+    if user.role != Role.patient:
+        return None
+    from app.contact import service as contact
+    return contact.get(session, user.id) or False
 
 
 def _looks_like_email(email: str) -> bool:
@@ -224,9 +262,12 @@ def forgot(request: Request, session: SessionDep, user: PageUserOptional,
     return redirect("/forgot-password?sent=1")
 
 
-def _link_page(request: Request, token: str, user: User, errors: dict[str, str], status_code: int = 200) -> Response:
+def _link_page(request: Request, token: str, user: User, errors: dict[str, str], status_code: int = 200,
+               *, first: bool = False) -> Response:
+    """A reset link, or an invitation (a new account's first password: nothing to sign out of)."""
     return render(request, "auth/reset.html", {
-        "token": token, "errors": errors, "consent_needed": reset.needs_consent(user)}, status_code=status_code)
+        "token": token, "errors": errors, "consent_needed": reset.needs_consent(user),
+        "invite": first}, status_code=status_code)
 
 
 def _link_invalid(request: Request) -> Response:
@@ -241,7 +282,7 @@ def reset_form(request: Request, session: SessionDep, user: PageUserOptional, to
     found = reset.check(session, token)  # looking does not spend the link (mail scanners open links)
     if found is None:
         return _link_invalid(request)
-    return _link_page(request, token, found[1], {})
+    return _link_page(request, token, found[1], {}, first=reset.is_first_password(*found))
 
 
 @router.post("/reset-password/{token}")
@@ -252,13 +293,14 @@ def reset_password(request: Request, session: SessionDep, user: PageUserOptional
     found = reset.check(session, token)
     if found is None:
         return _link_invalid(request)
-    purpose = found[0].purpose
+    purpose, first = found[0].purpose, reset.is_first_password(*found)
     try:
         reset.complete(session, token, password, confirm, consent=consent == "yes")
     except reset.LinkInvalid:
         return _link_invalid(request)
     except InvalidInput as e:
-        return _link_page(request, token, found[1], {e.field or "password": e.detail}, status_code=422)
+        return _link_page(request, token, found[1], {e.field or "password": e.detail}, status_code=422,
+                          first=first)
     resp = redirect("/login?notice=" + ("password-reset" if purpose == "reset" else "password-set"))
     resp.delete_cookie(sessions.COOKIE_NAME, path="/")
     return resp
@@ -266,4 +308,5 @@ def reset_password(request: Request, session: SessionDep, user: PageUserOptional
 
 @router.get("/privacy")
 def privacy(request: Request, user: PageUserOptional) -> Response:
-    return render(request, "public/privacy.html", {"version": service.CONSENT_VERSION})
+    from app.privacy.pages import privacy_context  # controller, basis, retention: from settings
+    return render(request, "public/privacy.html", privacy_context())

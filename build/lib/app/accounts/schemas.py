@@ -17,7 +17,15 @@ class RegisterIn(BaseModel):
     email: SafeName = Field(max_length=254, pattern=EMAIL_PATTERN)
     password: str = Field(min_length=10, max_length=256)
     display_name: SafeName | None = Field(None, max_length=80)
+    phone: str = Field(min_length=1, max_length=40, description="A number the care team can call (validated; "
+                       "national numbers read in the deployment's ICBT_PHONE_REGION)")
     consent: Literal[True] = Field(description="Agreement to the terms and privacy notice; must be true.")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        from app.contact.schemas import normalise_phone
+        return normalise_phone(v)  # ValueError: 422 naming "phone"
 
     @field_validator("display_name")
     @classmethod
@@ -40,6 +48,21 @@ class UserOut(BaseModel):
 class MeOut(UserOut):
     display_name: str | None
     enrolled_at: datetime | None
+    time_zone: str | None = None  # IANA name (app.reminders); times and diary days follow it
+
+
+class MeIn(BaseModel):
+    """PATCH /api/v1/me: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(None, max_length=80)
+    time_zone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/London")
+
+    @field_validator("display_name")
+    @classmethod
+    def _strip(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
 
 
 class TokenOut(BaseModel):

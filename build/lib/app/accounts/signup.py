@@ -38,7 +38,8 @@ def _base() -> str:
     return get_settings().base_url.rstrip("/")
 
 
-def register(session: Session, *, email: str, password: str, display_name: str | None, consent: bool) -> None:
+def register(session: Session, *, email: str, password: str, display_name: str | None, consent: bool,
+             phone: str | None = None) -> None:
     """Returns nothing either way. Raises InvalidInput only for input that is wrong whoever sends it."""
     from app.mail import service as mail
 
@@ -73,6 +74,10 @@ def register(session: Session, *, email: str, password: str, display_name: str |
     confirm = get_settings().must_confirm_email
     user = service.create_user(session, role=Role.patient, email=email, password=password,
                                display_name=display_name, consent=consent)
+    if phone:  # the care team must be able to call (issue 12); validated by the caller
+        from app.contact import service as contact
+        from app.contact.schemas import ContactIn
+        contact.save(session, user.id, ContactIn(phone=phone))
     if confirm:
         user.email_confirmed_at = None
         token = secrets.token_urlsafe(32)

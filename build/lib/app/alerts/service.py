@@ -65,6 +65,7 @@ RULE_LABELS = {
     rules.DISENGAGED: "No activity for two weeks or more",
     rules.MISSED_CHECKIN: "Weekly check-in overdue",
     rules.PATIENT_REPORTED_EMERGENCY: "Patient reported: not safe right now",
+    "message_risk": "Risk words in a message to the care team",  # app.messages.risk
 }
 
 # What the patient reads: what it was about, and where it stands.
@@ -73,11 +74,9 @@ _PATIENT_TOPIC = {
     rules.DISENGAGED: "We have not heard from you for a while",
     rules.MISSED_CHECKIN: "Your weekly check-in is overdue",
     rules.PATIENT_REPORTED_EMERGENCY: "You told us you are not safe right now",
+    "message_risk": "Your message to your care team",
 }
 _PATIENT_TOPIC_DEFAULT = "Your check-in answers"
-MSG_TOLD = "Your care team has been told and will contact you."
-MSG_TOLD_ROUTINE = "Your care team has been told and will look at this at your next contact."
-MSG_SEEN = "Your care team has seen this."
 
 
 def rule_label(rule: str) -> str:
@@ -96,13 +95,19 @@ def describe(rule: str, value: Any, detail: str | None) -> str:
         if rule == rules.ITEM9_UNKNOWN:
             return "Item 9 was not answered"
         if rule == rules.SEVERE_SCORE:
-            return f"PHQ-9 total {value}"
+            instrument = detail.split(">=")[0] if ">=" in detail else "phq9"
+            return f"{_INSTRUMENT_NAMES.get(instrument, instrument)} total {value}"
         if rule == rules.RELIABLE_DETERIORATION:
             instrument, change, ref = detail.split(":")
             kind, ref_total = ref.split("=")
             against = "the baseline" if kind == "vs_baseline" else "the best score so far"
             return (f"{_INSTRUMENT_NAMES.get(instrument, instrument)} {value}: {change} compared with "
                     f"{against} ({ref_total})")
+        if rule == rules.NOT_ON_TRACK and ":no_reliable_improvement:" in detail:
+            instrument, _, day, base = detail.split(":")
+            return (f"{_INSTRUMENT_NAMES.get(instrument, instrument)} {value} on day {day.split('=')[1]}: "
+                    f"still at caseness with no reliable improvement from the baseline "
+                    f"({base.split('=')[1]}) on the last two check-ins")
         if rule == rules.NOT_ON_TRACK:
             week, upper = (part.split("=")[1] for part in detail.split(":"))
             return f"PHQ-9 {value} in week {week}, above the expected-recovery band (up to {upper}) twice running"
@@ -113,7 +118,8 @@ def describe(rule: str, value: Any, detail: str | None) -> str:
         if rule == rules.DISENGAGED:
             return f"No lesson, diary or check-in for {value} days"
         if rule == rules.MISSED_CHECKIN:
-            first = " (no PHQ-9 since enrolment)" if detail == "no_phq9_since_enrolment" else ""
+            first = (" (no complete PHQ-9 and GAD-7 since enrolment)"
+                     if detail in ("no_checkin_since_enrolment", "no_phq9_since_enrolment") else "")
             return f"Weekly check-in {value} days overdue{first}"
         if rule == rules.PATIENT_REPORTED_EMERGENCY:
             where = "mood diary" if value == "diary" else "check-in result page"
@@ -404,6 +410,10 @@ class AlertView:
     ack_note: str | None = None
     resolved_by: str | None = None
     resolve_note: str | None = None
+    ack_action: str | None = None
+    resolve_action: str | None = None
+    contact: Any = None        # contact.schemas.ContactOut | None
+    safety_plan: Any = None    # safety.service.PlanView | None
     tier_raised_at: datetime | None = None
     recipients: list[dict[str, Any]] = field(default_factory=list)
 
@@ -535,9 +545,17 @@ def get_for_clinician(session: Session, clinician: Any, alert_id: uuid.UUID) -> 
     v.trigger = describe(alert.rule, v.value, v.detail)
     v.ack_note = crypto.unseal(session, alert, "ack_note_enc")
     v.resolve_note = crypto.unseal(session, alert, "resolve_note_enc")
+    v.ack_action = crypto.unseal(session, alert, "ack_action_enc")
+    v.resolve_action = crypto.unseal(session, alert, "resolve_action_enc")
     v.acknowledged_by = _name(session, alert.acknowledged_by)
     v.resolved_by = _name(session, alert.resolved_by)
     v.recipients = _recipients(session, alert)
+    # whoever the alert was sent to (assigned or on call) can reach the patient: contact details
+    # and the safety plan, not the whole record (issue 12); the view is audited with the alert id
+    from app.contact import service as contact
+    from app.safety import service as safety
+    v.contact = contact.get(session, alert.patient_id)
+    v.safety_plan = safety.get(session, alert.patient_id)
     audit.record(session, action="record.view", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=alert.patient_id, record_type="alert", record_id=alert.id,
                  outcome="success" if v.access == "assigned" else "oncall")
@@ -566,6 +584,18 @@ def _recipients(session: Session, alert: Alert) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- acknowledge, resolve
 
 
+#: what the clinician did, required with a note for urgent and emergency alerts (api.md)
+ACTIONS = {
+    "contacted_patient": "Contacted the patient",
+    "could_not_reach": "Tried and could not reach the patient",
+    "emergency_services": "Contacted the emergency services",
+    "contacted_gp": "Contacted the GP",
+    "other": "Other (see note)",
+}
+#: tiers whose acknowledgement and resolution need an action and a note
+ACTION_TIERS = EMAIL_TIERS
+
+
 def _note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
@@ -573,30 +603,62 @@ def _note(note: str | None) -> str | None:
     return note or None
 
 
-def acknowledge(session: Session, clinician: Any, alert_id: uuid.UUID, note: str | None = None) -> Alert:
+def action_problems(tier: str, action: str | None, note: str | None) -> dict[str, str]:
+    """Every problem with an acknowledgement's action and note, by field (empty: fine)."""
+    out = {}
+    action = (action or "").strip() or None
+    if action is not None and action not in ACTIONS:
+        out["action"] = "Choose one of: " + ", ".join(ACTIONS) + "."
+    elif action is None and tier in ACTION_TIERS:
+        out["action"] = "Say what you did: an urgent or emergency alert needs an action."
+    text = (note or "").strip()
+    if len(text) > NOTE_MAX:
+        out["note"] = f"The note can be at most {NOTE_MAX} characters."
+    elif not text and tier in ACTION_TIERS:
+        out["note"] = "Write a note of what you did: an urgent or emergency alert needs one."
+    return out
+
+
+def _check_action(alert: Alert, action: str | None, note: str | None) -> str | None:
+    problems = action_problems(alert.tier, action, note)
+    if problems:
+        field, detail = next(iter(problems.items()))
+        raise InvalidInput(detail, field=field)
+    return (action or "").strip() or None
+
+
+def acknowledge(session: Session, clinician: Any, alert_id: uuid.UUID, note: str | None = None,
+                action: str | None = None) -> Alert:
     """Open -> acknowledged (stops escalation). Acknowledging again keeps the first
-    acknowledgement; a resolved alert cannot be acknowledged (409)."""
+    acknowledgement; a resolved alert cannot be acknowledged (409). Urgent and emergency
+    alerts need an action (ACTIONS) and a note (422 naming the field); both stored encrypted."""
     text = _note(note)
     alert = _get_visible(session, clinician.id, alert_id, for_update=True)
     if alert.status == RESOLVED:
         raise Conflict("This alert is already resolved.", code="alert_resolved")
     if alert.status == ACKNOWLEDGED:
         return alert
+    act = _check_action(alert, action, note)
     now = clock.now()
     alert.status, alert.acknowledged_by, alert.acknowledged_at = ACKNOWLEDGED, clinician.id, now
     crypto.seal(session, alert, "ack_note_enc", text)
+    crypto.seal(session, alert, "ack_action_enc", act)
     session.flush()
     audit.record(session, action="alert.acknowledge", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=alert.patient_id, record_type="alert", record_id=alert.id)
     return alert
 
 
-def resolve(session: Session, clinician: Any, alert_id: uuid.UUID, note: str | None = None) -> Alert:
-    """Active -> resolved (and acknowledged, if it was not yet). Resolving twice is a no-op."""
+def resolve(session: Session, clinician: Any, alert_id: uuid.UUID, note: str | None = None,
+            action: str | None = None) -> Alert:
+    """Active -> resolved (and acknowledged, if it was not yet). Resolving twice is a no-op.
+    Urgent and emergency alerts need an action and a note, as for acknowledge."""
     text = _note(note)
     alert = _get_visible(session, clinician.id, alert_id, for_update=True)
     if alert.status == RESOLVED:
         return alert
+    act = _check_action(alert, action, note)
+    crypto.seal(session, alert, "resolve_action_enc", act)
     now = clock.now()
     if alert.acknowledged_at is None:
         alert.acknowledged_by, alert.acknowledged_at = clinician.id, now
@@ -617,11 +679,12 @@ class PatientAlertStatus:
 
     alert_id: uuid.UUID
     tier: str
-    state: str        # told | seen
+    state: str        # told | seen | unreachable (never "told" unless someone was)
     topic: str        # what it was about
-    message: str      # "Your care team has been told and will contact you." / "... has seen this."
+    message: str      # computed from routing and delivery (app/alerts/honesty.py)
     since: datetime   # when it was raised
     updated_at: datetime
+    care_team: Any = None   # escalation.schemas.CareTeamStatus
 
 
 def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[PatientAlertStatus]:
@@ -633,17 +696,18 @@ def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[Patien
         Alert.patient_id == patient_id,
         or_(Alert.status.in_(ACTIVE_STATUSES), Alert.resolved_at >= now - PATIENT_SHOWS_RESOLVED_FOR),
     ).order_by(tier_rank_expr().desc(), Alert.last_seen_at.desc())).all()
+    from app.alerts import honesty
+
+    states = honesty.delivery_state(session, [a.id for a in rows])
     out = []
     for a in rows:
-        if a.status == OPEN:
-            state, msg = "told", MSG_TOLD if a.tier in EMAIL_TIERS else MSG_TOLD_ROUTINE
-        else:
-            state, msg = "seen", MSG_SEEN
+        ct = honesty.status_of(a, states[a.id])
+        state = {"notified": "told", "seen": "seen"}.get(ct.status, "unreachable")
         updated = max(t for t in (a.last_seen_at, a.acknowledged_at, a.resolved_at) if t is not None)
         out.append(PatientAlertStatus(alert_id=a.id, tier=a.tier, state=state,
                                       topic=_PATIENT_TOPIC.get(a.rule, _PATIENT_TOPIC_DEFAULT),
-                                      message=msg, since=a.created_at, updated_at=updated))
-    out.sort(key=lambda x: (x.state != "told", -TIER_RANK[x.tier], -x.updated_at.timestamp()))
+                                      message=ct.message, since=a.created_at, updated_at=updated, care_team=ct))
+    out.sort(key=lambda x: (x.state == "seen", -TIER_RANK[x.tier], -x.updated_at.timestamp()))
     seen_topics: set[str] = set()
     unique = []
     for x in out:
@@ -705,3 +769,12 @@ def resolve_by_system(session: Session, patient_id: uuid.UUID, rule: str, note: 
         audit.record(session, action="alert.resolve", actor_id=None, actor_role="system",
                      patient_id=patient_id, record_type="alert", record_id=alert.id)
     return len(rows)
+
+
+def open_rule_exists(patient_id_column: Any, rule: str) -> Any:
+    """Correlated EXISTS: the patient has an open or acknowledged (unresolved) alert for
+    `rule` (the caseload's "not on track" / "disengaged" / "check-in overdue" filters; one
+    index lookup per patient on uq_alerts_active_rule)."""
+    from sqlalchemy import exists
+    return exists().where(Alert.patient_id == patient_id_column, Alert.rule == rule,
+                          Alert.status != RESOLVED).correlate_except(Alert)
