@@ -198,7 +198,15 @@ def summary(request: Request, session: SessionDep, patient: PagePatient) -> Resp
         "score_charts": score_charts, "mood": mood, "diary": entries,
         "workbook": homework.entries_for(session, patient.id),
         "plan": plan, "plan_sections": [s for s in safety.SECTIONS if plan and plan.sections.get(s.key)],
+        "messages": _messages(session, patient),
         "consent_history": service.history(session, patient.id)})
+
+
+def _messages(session: SessionDep, patient: User) -> list:  # type: ignore[type-arg]
+    """The conversation with the care team (app.messages), oldest first; reading the summary
+    does not mark anything as read."""
+    from app.messages import service as messages
+    return messages.conversation_for_patient(session, patient, mark_read=False)
 
 
 @router.post("/account/erasure")

@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.mail.models import OutboxMessage
 from app.privacy.models import ConsentRecord, EmailChange
 from app.security import crypto
-from tests.factories import PASSWORD, api_token, browser_login, csrf_from, form_post, make_user
+from tests.factories import PASSWORD, api_token, assign, browser_login, csrf_from, form_post, make_user
 from tests.privacy.support import fill
 
 
@@ -152,11 +152,20 @@ def test_summary_and_downloads(client, session):  # type: ignore[no-untyped-def]
     with clock.frozen(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)):
         p = make_user(session, name="Sam")
         fill(session, p)
+        from app.guided import service as guided
+        from app.messages import service as messages
+        clin = make_user(session, "clinician", name="Dr Rao")
+        assign(session, p, clin)
+        messages.send_from_patient(session, p.user, "Thank you for the call on Monday.")
+        guided.add_note(session, clin.user, p.id, "Private: consider stepping up.")
+        session.commit()
     browser_login(client, p)
     page = client.get("/account/summary")
     assert page.status_code == 200
-    for needed in ("PHQ-9", "GAD-7", "A walk by the river helped.", "On the bus", "Not sleeping", "My sister", "<svg"):
+    for needed in ("PHQ-9", "GAD-7", "A walk by the river helped.", "On the bus", "Not sleeping", "My sister", "<svg",
+                   "Thank you for the call on Monday."):
         assert needed in page.text, needed
+    assert "consider stepping up" not in page.text  # a clinician's private note is not in the summary
     j = client.get("/account/export.json")
     assert j.status_code == 200 and "attachment" in j.headers["content-disposition"]
     data = j.json()
@@ -165,6 +174,7 @@ def test_summary_and_downloads(client, session):  # type: ignore[no-untyped-def]
     assert data["records"]["diary_entries"][0]["note"] == "A walk by the river helped."
     assert data["records"]["assessments"][0]["answers"] == [2, 2, 2, 2, 1, 1, 1, 1, 0]
     flat = j.text
+    assert "Thank you for the call on Monday." in flat and "consider stepping up" not in flat
     assert "password_hash" not in flat and "token_hash" not in flat and "wrapped" not in flat
     f = client.get("/account/export.fhir.json")
     assert f.status_code == 200 and f.json()["resourceType"] == "Bundle"
