@@ -1,7 +1,8 @@
 """Homework answers checked against the exercise's field definitions (pure functions).
 
 The same rules serve the JSON API and the HTML forms: unknown fields are refused, text has a
-maximum length, ratings are whole numbers in range, choices must be one of the list, dates and
+maximum length, ratings are whole numbers in range, a choice must be one of the list (and a
+"choices" answer a list of listed options, each at most once), dates and
 times must parse, rows have their own columns and a minimum and maximum count. Drafts may be
 incomplete (required answers and minimum rows are only enforced on submission); every other
 rule applies to drafts too.
