@@ -89,7 +89,7 @@ def alex(slug: str, at: datetime) -> dict[str, Any] | None:
             "emotion": "Anxious",
             "intensity": 75,
             "automatic_thought": "I've done something wrong and I'm going to be let go.",
-            "thinking_trap": "Fortune telling",
+            "thinking_trap": ["Fortune telling", "Catastrophising"],
             "how_much_believed": 70,
         },
         "thought-record": {
@@ -196,7 +196,7 @@ def sam(slug: str, at: datetime) -> dict[str, Any] | None:
             "emotion": "Hopeless",
             "intensity": 70,
             "automatic_thought": "This is never going to get better.",
-            "thinking_trap": "Not sure",
+            "thinking_trap": ["Not sure"],
         },
         "thought-record": {
             "situation": "Didn't manage the walk again.",

@@ -1,7 +1,8 @@
 """Homework answers checked against the exercise's field definitions (pure functions).
 
 The same rules serve the JSON API and the HTML forms: unknown fields are refused, text has a
-maximum length, ratings are whole numbers in range, choices must be one of the list, dates and
+maximum length, ratings are whole numbers in range, a choice must be one of the list (and a
+"choices" answer a list of listed options, each at most once), dates and
 times must parse, rows have their own columns and a minimum and maximum count. Drafts may be
 incomplete (required answers and minimum rows are only enforced on submission); every other
 rule applies to drafts too.
@@ -50,6 +51,8 @@ def min_rows(f: FieldDef) -> int:
 
 
 def _missing(f: FieldDef) -> str:
+    if f.type == "choices":
+        return "Please tick at least one."
     if f.type in ("choice", "rating_10"):
         return "Please choose an answer."
     if f.type == "rating_100":
@@ -103,6 +106,8 @@ def _scalar(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> A
             out.append(Problem(loc, "Please choose one of the options.", "literal_error"))
             return None
         return v
+    if t == "choices":
+        return _choices(f, v, loc, out)
     if t == "date":
         try:
             d = date.fromisoformat(v.strip()) if isinstance(v, str) else None
@@ -122,6 +127,24 @@ def _scalar(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> A
             return None
         return dt.isoformat(timespec="minutes")
     raise AssertionError(f"unhandled field type {t}")  # content validation makes this unreachable
+
+
+def _choices(f: FieldDef, v: Any, loc: Loc, out: list[Problem]) -> list[str] | None:
+    """Ticked options: a list of listed options, each at most once, kept in the content's order."""
+    options = f.options or []
+    if not isinstance(v, list):
+        out.append(Problem(loc, "Please give a list of the options you chose.", "list_type"))
+        return None
+    if len(v) > len(options):
+        out.append(Problem(loc, f"There are only {len(options)} options to choose from.", "too_long"))
+        return None
+    if any(not isinstance(x, str) or x not in options for x in v):
+        out.append(Problem(loc, "Please choose only from the options listed.", "literal_error"))
+        return None
+    if len(set(v)) != len(v):
+        out.append(Problem(loc, "Please choose each option only once.", "unique"))
+        return None
+    return [o for o in options if o in v]
 
 
 def _rows(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> list[dict[str, Any]] | None:
@@ -158,8 +181,13 @@ def _rows(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> lis
     return clean or None
 
 
-def validate(exercise: Exercise, raw: Any, *, draft: bool) -> tuple[dict[str, Any], list[Problem]]:
-    """Clean answers (blank answers left out) and the problems found, in form order."""
+def validate(exercise: Exercise, raw: Any, *, draft: bool,
+             stored: bool = False) -> tuple[dict[str, Any], list[Problem]]:
+    """Clean answers (blank answers left out) and the problems found, in form order.
+
+    `stored`: the answers come from the entry itself (a draft submitted without new answers),
+    so a "choices" field still holding the free text an older version of the exercise asked for
+    keeps that text rather than blocking the entry."""
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         return {}, [Problem((), "Answers should be an object of field name to answer.", "dict_type")]
@@ -171,6 +199,8 @@ def validate(exercise: Exercise, raw: Any, *, draft: bool) -> tuple[dict[str, An
     for f in exercise.fields:
         if f.type == "rows":
             value: Any = _rows(f, raw.get(f.name), (f.name,), draft, problems)
+        elif stored and f.type == "choices" and isinstance(raw.get(f.name), str) and raw[f.name].strip():
+            value = raw[f.name]
         else:
             value = _scalar(f, raw.get(f.name), (f.name,), draft, problems)
         if value is not None:
@@ -184,6 +214,7 @@ def validate(exercise: Exercise, raw: Any, *, draft: bool) -> tuple[dict[str, An
 def parse_form(exercise: Exercise, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """Form fields `answers.<name>` and `answers.<rows>.<i>.<column>` -> raw answers.
 
+    A "choices" field's ticked boxes arrive as a list (or one string for one box).
     Anything else under `answers.` (a tampered or stale form) is reported as unknown."""
     fields = {f.name: f for f in exercise.fields}
     raw: dict[str, Any] = {}
@@ -193,6 +224,10 @@ def parse_form(exercise: Exercise, form: Mapping[str, Any]) -> tuple[dict[str, A
             continue
         parts = key[len(FORM_PREFIX):].split(".")
         f = fields.get(parts[0])
+        if f is not None and f.type == "choices" and len(parts) == 1:
+            ticked = value if isinstance(value, list) else [value]  # one ticked box comes as a string
+            raw[f.name] = [v for v in ticked if isinstance(v, str)]
+            continue
         value = value if isinstance(value, str) else ""
         if f is not None and f.type != "rows" and len(parts) == 1:
             raw[f.name] = value

@@ -33,13 +33,19 @@ NOTICES = {
 RESUMED = "resumed"
 
 
-async def _form_fields(request: Request) -> dict[str, str]:
-    """The posted form as plain strings (already parsed and cached by the CSRF check)."""
+async def _form_fields(request: Request) -> dict[str, Any]:
+    """The posted form as plain strings (already parsed and cached by the CSRF check). An
+    answer sent more than once (the ticked boxes of a "choices" field) becomes a list."""
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    out: dict[str, Any] = {}
+    for k in form.keys():
+        values = [v for v in form.getlist(k) if isinstance(v, str)]
+        if values:
+            out[k] = values if len(values) > 1 and k.startswith(forms.FORM_PREFIX) else values[-1]
+    return out
 
 
-FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+FormFields = Annotated[dict[str, Any], Depends(_form_fields)]
 
 
 def _labels(exercise: Exercise) -> dict[str, str]:
@@ -81,7 +87,7 @@ def _open(request: Request, session: SessionDep, patient: User, module: Module) 
     return None
 
 
-def _action(form: dict[str, str]) -> tuple[str, str | None]:
+def _action(form: dict[str, Any]) -> tuple[str, str | None]:
     """("draft" | "submit" | "add_row", field name for add_row)."""
     action = form.get("action", "submit")
     if action.startswith("add_row:"):
@@ -90,7 +96,7 @@ def _action(form: dict[str, str]) -> tuple[str, str | None]:
 
 
 def _save(request: Request, session: SessionDep, patient: User, module: Module, exercise: Exercise,
-          form: dict[str, str], entry: service.EntryView | None) -> Response:
+          form: dict[str, Any], entry: service.EntryView | None) -> Response:
     action, add_to = _action(form)
     raw, problems = forms.parse_form(exercise, form)
     form_key = form.get("form_key", "")[:64]

@@ -11,7 +11,8 @@ class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answers: dict[str, Any] = Field(description="Field name -> answer, as the exercise's fields define "
-                                                "(rows: a list of objects). Checked against the exercise.")
+                                                "(rows: a list of objects; choices: a list of the chosen "
+                                                "options). Checked against the exercise.")
     status: Literal["draft", "submitted"] = Field("submitted", description="A draft may be incomplete.")
 
 

@@ -82,6 +82,8 @@ class EntryView:
 def _show(f: FieldDef, v: Any) -> str:
     if v is None or v == "":
         return ""
+    if f.type == "choices" and isinstance(v, list):
+        return ", ".join(str(x) for x in v)  # (an older entry may hold free text: shown as it is)
     if f.type == "rating_100":
         return f"{v} out of 100"
     if f.type == "rating_10":
@@ -171,9 +173,9 @@ def last_activity_at(session: Session, patient_id: uuid.UUID) -> datetime | None
 # ---------------------------------------------------------------- writing
 
 
-def check(exercise: Exercise, answers: Any, status: str) -> dict[str, Any]:
+def check(exercise: Exercise, answers: Any, status: str, *, stored: bool = False) -> dict[str, Any]:
     """Clean answers, or HomeworkInvalid listing every problem."""
-    clean, problems = forms.validate(exercise, answers, draft=status == DRAFT)
+    clean, problems = forms.validate(exercise, answers, draft=status == DRAFT, stored=stored)
     if problems:
         raise HomeworkInvalid(problems)
     return clean
@@ -226,9 +228,10 @@ def update(session: Session, patient: User, entry_id: uuid.UUID, *, answers: Any
     new_status = _status(status) if status is not None else row.status
     if row.status == SUBMITTED and new_status == DRAFT:
         raise InvalidInput("This entry is already submitted. You can still edit it.", field="status")
-    if answers is None:
+    stored = answers is None
+    if stored:
         answers = crypto.unseal_json(session, row, "answers_enc") or {}
-    clean = check(exercise, answers, new_status)
+    clean = check(exercise, answers, new_status, stored=stored)
     return _write(session, row, module, clean, new_status)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator,
                       model_validator)
 
-FIELD_TYPES = ("text", "long_text", "rating_100", "rating_10", "choice", "datetime", "date", "rows")
+FIELD_TYPES = ("text", "long_text", "rating_100", "rating_10", "choice", "choices", "datetime", "date", "rows")
 TEXT_TYPES = {"text": 500, "long_text": 4000}          # type -> default max_length
 RATING_TYPES = {"rating_100": 100, "rating_10": 10}      # type -> highest answer (lowest is 0)
 ROWS_DEFAULT_MAX = 10
@@ -87,6 +87,7 @@ class FieldDef(_Strict):
     min_label: Text | None = None
     max_label: Text | None = None
     choices: list[Text] | None = None
+    options: list[Text] | None = Field(None, max_length=20)   # a "choices" field: tick any of these
     columns: list[FieldDef] | None = None
     min_rows: StrictInt | None = Field(None, ge=0, le=50)
     max_rows: StrictInt | None = Field(None, ge=1, le=50)
@@ -105,12 +106,19 @@ class FieldDef(_Strict):
                 raise ValueError("choices: each choice must be different")
         elif self.choices is not None:
             raise ValueError(f"choices are only for choice fields, not {t}")
+        if t == "choices":
+            if not self.options:
+                raise ValueError("a choices field needs a non-empty list of options")
+            if len(set(self.options)) != len(self.options):
+                raise ValueError("options: each option must be different")
+        elif self.options is not None:
+            raise ValueError(f"options are only for choices fields, not {t}")
         if t == "rows":
             if not self.columns:
                 raise ValueError("a rows field needs a non-empty list of columns")
             for i, col in enumerate(self.columns):
-                if col.type == "rows":
-                    raise ValueError(f"columns[{i}]: rows cannot contain rows")
+                if col.type in ("rows", "choices"):
+                    raise ValueError(f"columns[{i}]: rows cannot contain {col.type} fields")
             _unique_names(self.columns, "column")
             self.min_rows = 0 if self.min_rows is None else self.min_rows
             self.max_rows = ROWS_DEFAULT_MAX if self.max_rows is None else self.max_rows

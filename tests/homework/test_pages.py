@@ -58,6 +58,8 @@ def test_every_exercise_form_renders_every_field(client, session, task, monkeypa
             assert len(re.findall(f'name="answers.{f.name}" value="\\d+"', r.text)) == 11
         elif f.type == "choice":
             assert len(re.findall(f'type="radio" name="answers.{f.name}"', r.text)) == len(f.choices)
+        elif f.type == "choices":
+            assert len(re.findall(f'type="checkbox" name="answers.{f.name}"', r.text)) == len(f.options)
         else:
             kind = {"text": 'type="text"', "long_text": "<textarea", "rating_100": 'type="number"',
                     "date": 'type="date"', "datetime": 'type="datetime-local"'}[f.type]

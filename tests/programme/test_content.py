@@ -18,6 +18,7 @@ from app.programme import content
 SHIPPED = ROOT / "modules_content"
 M1 = "01-thoughts-feelings-actions.md"
 M3 = "03-doing-what-matters.md"
+M4 = "04-catching-thoughts.md"
 
 
 @pytest.fixture
@@ -119,12 +120,43 @@ def test_shipped_content_is_valid_and_complete():
     (M1, "  - slug: my-hopes\n", "  - slug: thought-record-starter\n", "the exercise slug 'thought-record-starter' is used twice"),
     (M1, "title: How thoughts", "title: [How thoughts", "the metadata header is not valid YAML"),
     (M1, "estimated_minutes: 25\n", "estimated_minutes: 25\nestimated_minutes: 30\n", "the key 'estimated_minutes' is written twice"),
+    (M4, "        options:\n          - All-or-nothing thinking\n", "        old_options:\n          - All-or-nothing thinking\n",
+     "old_options: unknown key"),
+    (M4, "        type: choices\n        label: Which thinking traps", "        type: text\n        label: Which thinking traps",
+     "options are only for choices fields, not text"),
+    (M4, "          - Mind reading\n", "          - Mind reading\n          - Mind reading\n", "options: each option must be different"),
+    (M4, "          - Labelling\n", "          - \"\"\n", "options[5]: must not be empty"),
 ])
 def test_each_rule_gives_one_line_naming_file_and_problem(tmp_content, name, old, new, expected):
     edit(tmp_content, name, old, new)
     msg = problem(tmp_content)
     assert msg.startswith(f"{tmp_content / name}: ") or msg.startswith(f"{name}: "), msg
     assert expected in msg, msg
+
+
+TRAPS = ["All-or-nothing thinking", "Mind reading", "Fortune telling", "Catastrophising", "Should statements",
+         "Labelling", "Discounting the positive", "Emotional reasoning", "Overgeneralising", "Not sure"]
+
+
+def test_the_thinking_trap_field_ticks_the_traps_the_lesson_teaches():
+    p = content.load(SHIPPED)
+    m = p.module("catching-thoughts")
+    f = next(f for f in m.exercises[0].fields if f.name == "thinking_trap")
+    assert f.type == "choices" and f.options == TRAPS and f.choices is None and f.max_length is None
+    assert m.content_version == 3  # the exercise changed from free text to ticked traps
+    lesson = (SHIPPED / M4).read_text()
+    for trap in TRAPS[:-1]:  # each option is a trap the module teaches by name
+        assert f"## {trap}" in lesson or f"**{trap.lower()}**" in lesson, trap
+
+
+@pytest.mark.parametrize("options", ["", "        options: []\n"])
+def test_a_choices_field_without_options_is_refused(tmp_content, options):
+    text = (tmp_content / M4).read_text()
+    block = "        options:\n" + "".join(f"          - {t}\n" for t in TRAPS)
+    assert block in text
+    (tmp_content / M4).write_text(text.replace(block, options))
+    msg = problem(tmp_content)
+    assert M4 in msg and "exercises[0].fields[4]" in msg and "a choices field needs a non-empty list of options" in msg, msg
 
 
 def test_exercise_slugs_are_unique_across_modules(tmp_content):
