@@ -114,7 +114,7 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
     if alerts is not None and hasattr(alerts, "patient_alert_status"):
         ctx["alerts"] = alerts.patient_alert_status(session, user.id)
         facts["risk_alert_unacknowledged"] = any(
-            a.state == "told" and a.tier in RISK_TIERS for a in ctx["alerts"])
+            a.state != "seen" and a.tier in RISK_TIERS for a in ctx["alerts"])  # told or unreachable
 
     facts["care_team_message"] = _care_team_message(session, user)
     facts["last_active_at"] = max(active) if active else None

@@ -151,7 +151,8 @@ def test_no_crisis_box_without_item9_or_a_severe_score(client, alice, monkeypatc
     monkeypatch.setattr(hooks, "on_checkin", lambda *a: [])
     r = post_checkin(client, "phq9", answers_form(PHQ9_MODERATE, 1))
     page = client.get(r.headers["location"]).text
-    assert "If you are having thoughts of hurting yourself" not in page and "/safety-plan" not in page
+    assert "If you are having thoughts of hurting yourself" not in page
+    assert "Open your safety plan" not in page and 'href="/safety-plan/edit"' not in page  # (the menu links it always)
     assert 'action="/checkins/not-safe"' in page  # always there
 
 
@@ -269,7 +270,12 @@ def test_not_safe_from_the_checkins(client, alice, monkeypatch):
     r = client.post("/checkins/not-safe", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/not-safe?told=1&source=checkin"
     assert calls == ["checkin"]
-    assert client.post("/checkins/not-safe", data={}).status_code == 403  # CSRF
+    # A cross-site post raises nothing: it is sent to the "not safe" sign-in page (crisis lines
+    # first). A same-site post with a stale form token still raises (security item 33:
+    # tests/safety/test_not_safe_expired.py).
+    r = client.post("/checkins/not-safe", data={}, headers={"Sec-Fetch-Site": "cross-site"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?not_safe=")
+    assert calls == ["checkin"]
 
 
 def test_anonymous_is_sent_to_sign_in(anon_client):

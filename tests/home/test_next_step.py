@@ -47,7 +47,7 @@ def test_safety_plan_and_crisis_resources_after_a_risk_event():
 
 def test_checkin_when_due():
     s = choose(replace(BASE, checkin_due=True))
-    assert s.rule == "checkin" and s.href.startswith("/checkins/phq9") and s.why == "Because your weekly check-in is due."
+    assert s.rule == "checkin" and s.href.startswith("/checkins/weekly") and s.why == "Because your weekly check-in is due."
 
 
 def test_worry_time_offered_early_when_gad7_high_and_phq9_lower():

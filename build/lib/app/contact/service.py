@@ -1,0 +1,82 @@
+"""How the care team can reach a patient (issue 12). One encrypted JSON document per patient."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.contact.models import PatientContact
+from app.contact.schemas import ContactIn, ContactOut
+from app.errors import InvalidInput
+from app.security import crypto
+
+
+def get(session: Session, patient_id: uuid.UUID) -> ContactOut | None:
+    row = session.scalars(select(PatientContact).where(PatientContact.patient_id == patient_id)).first()
+    if row is None:
+        return None
+    data = crypto.unseal_json(session, row, "content_enc") or {}
+    return ContactOut.model_validate(data)
+
+
+def has_phone(session: Session, patient_id: uuid.UUID) -> bool:
+    c = get(session, patient_id)
+    return c is not None and bool(c.phone)
+
+
+def save(session: Session, patient_id: uuid.UUID, data: ContactIn) -> ContactOut:
+    row = session.scalars(select(PatientContact).where(PatientContact.patient_id == patient_id)).first()
+    new = row is None
+    if row is None:
+        row = PatientContact(id=uuid.uuid4(), patient_id=patient_id, updated_at=clock.now())
+    row.updated_at = clock.now()
+    crypto.seal_json(session, row, "content_enc", data.model_dump(mode="json"))
+    if new:
+        session.add(row)
+    session.flush()
+    return ContactOut.model_validate(data.model_dump())
+
+
+def from_form(form: dict[str, str]) -> ContactIn:
+    """Build ContactIn from the page's flat fields; InvalidInput lists every problem by field."""
+    def part(prefix: str, keys: tuple[str, ...]) -> dict[str, str] | None:
+        vals = {k: (form.get(f"{prefix}_{k}") or "").strip() for k in keys}
+        return vals if any(vals.values()) else None
+
+    raw: dict[str, Any] = {"phone": (form.get("phone") or "").strip(),
+                           "gp": part("gp", ("name", "phone")),
+                           "emergency_contact": part("ec", ("name", "relationship", "phone")),
+                           "call_times": (form.get("call_times") or "").strip() or None}
+    try:
+        return ContactIn.model_validate(raw)
+    except ValidationError as e:
+        raise ContactInvalid(form_errors(e)) from None
+
+
+class ContactInvalid(InvalidInput):
+    """Every problem of the contact form, by form field name."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, detail = next(iter(errors.items()))
+        super().__init__(detail, field=field)
+        self.errors = errors
+
+
+_FORM_NAMES = {"gp": "gp", "emergency_contact": "ec"}
+
+
+def form_errors(e: ValidationError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for err in e.errors():
+        loc = [str(p) for p in err["loc"]]
+        name = loc[0] if len(loc) == 1 else f"{_FORM_NAMES.get(loc[0], loc[0])}_{loc[1]}"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] in ("string_too_short", "missing"):
+            msg = "Fill this in (or leave the whole section empty)." if len(loc) > 1 else "Fill this in."
+        out.setdefault(name, msg)
+    return out

@@ -1,0 +1,72 @@
+"""JSON: guided support for a patient's assigned clinicians (api.md "Clinicians: guided
+support"). Anyone else gets 404, as for a missing id; every read is audited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from app.accounts.dependencies import CurrentClinician
+from app import clock
+from app.db import SessionDep
+from app.guided import episode, service
+from app.guided.schemas import (DischargeIn, DueOut, EpisodeOut, FeedbackIn, FeedbackOut, ModuleOpenedOut, NoteIn,
+                                NoteOut, ReviewIn, ReviewOut)
+
+router = APIRouter(prefix="/clinician", tags=["guided support"])
+
+
+@router.get("/reviews", response_model=list[DueOut])
+def reviews(session: SessionDep, clinician: CurrentClinician,
+            status: Literal["due"] = "due", page: Annotated[int, Query(ge=1, le=100000)] = 1) -> list[DueOut]:
+    """Your patients whose weekly review is due or overdue, most overdue first (50 a page)."""
+    rows, _ = service.reviews_due(session, clinician, page=page)
+    now = clock.now()
+    return [DueOut(patient_id=r.id, name=r.name, due_at=r.due_at, overdue=r.overdue(now),
+                   last_review_at=r.last_review_at, unread_messages=r.unread_messages) for r in rows]
+
+
+@router.post("/patients/{patient_id}/reviews", status_code=201, response_model=ReviewOut)
+def complete_review(patient_id: uuid.UUID, body: ReviewIn, session: SessionDep,
+                    clinician: CurrentClinician) -> ReviewOut:
+    """Record the review: a private note and, optionally, a message to the patient."""
+    r = service.complete_review(session, clinician, patient_id, body.note, body.message)
+    st = session.get(service.GuidedState, patient_id)
+    return ReviewOut(id=r.id, patient_id=r.patient_id, note_id=r.note_id, message_id=r.message_id,
+                     reviewed_at=r.reviewed_at, next_review_at=st.next_review_at if st else None)
+
+
+@router.get("/patients/{patient_id}/notes", response_model=list[NoteOut])
+def list_notes(patient_id: uuid.UUID, session: SessionDep, clinician: CurrentClinician) -> list[NoteOut]:
+    """Clinical notes, newest first (never shown to the patient)."""
+    return [NoteOut(**n.__dict__) for n in service.notes(session, clinician, patient_id)]
+
+
+@router.post("/patients/{patient_id}/notes", status_code=201, response_model=NoteOut)
+def add_note(patient_id: uuid.UUID, body: NoteIn, session: SessionDep, clinician: CurrentClinician) -> NoteOut:
+    return NoteOut(**service.add_note(session, clinician, patient_id, body.body).__dict__)
+
+
+@router.post("/patients/{patient_id}/homework/{entry_id}/feedback", status_code=201, response_model=FeedbackOut)
+def feedback(patient_id: uuid.UUID, entry_id: uuid.UUID, body: FeedbackIn, session: SessionDep,
+             clinician: CurrentClinician) -> FeedbackOut:
+    """Comment on one of the patient's homework entries (they see it in their workbook)."""
+    return FeedbackOut(**service.give_feedback(session, clinician, patient_id, entry_id, body.body).__dict__)
+
+
+@router.post("/patients/{patient_id}/modules/{slug}/open", response_model=ModuleOpenedOut)
+def open_module(patient_id: uuid.UUID, slug: str, session: SessionDep, clinician: CurrentClinician) -> ModuleOpenedOut:
+    """Open a module for this patient now, before the schedule would."""
+    row = service.open_module(session, clinician, patient_id, slug)
+    return ModuleOpenedOut(slug=row.module_slug, opened_at=row.opened_at)
+
+
+@router.post("/patients/{patient_id}/discharge", response_model=EpisodeOut)
+def discharge(patient_id: uuid.UUID, body: DischargeIn, session: SessionDep, clinician: CurrentClinician) -> EpisodeOut:
+    """End the episode (`reason`: finished, dropped_out, stepped_up or discharged) with a note.
+    Finishing or discharging asks the patient for the end-of-treatment check-in."""
+    ev = episode.set_status(session, clinician, patient_id, body.reason, body.reason, body.note)
+    return EpisodeOut(status=ev.status, changed_at=ev.changed_at,
+                      end_of_treatment_requested=bool(getattr(ev, "end_requested", False)))

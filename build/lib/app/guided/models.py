@@ -1,0 +1,90 @@
+"""Guided support: weekly reviews, clinical notes, homework feedback, modules a clinician
+opened early, and the episode of care. Free text is sealed; times, statuses and ids stay
+plain so they can be queried. Rows of other domains (homework entries, messages) are referred
+to by plain Uuid columns."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, UUIDPk
+from app.security.crypto import EncryptedBytes
+
+
+class GuidedState(Base):
+    """One row per patient with what the reviews-due list sorts and filters by (kept up to
+    date on every review), and the current episode status."""
+
+    __tablename__ = "guided_states"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    next_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    episode_status: Mapped[str] = mapped_column(String(16), default="active")
+    episode_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClinicalNote(UUIDPk, Base):
+    """Private to clinicians; never shown to the patient."""
+
+    __tablename__ = "clinical_notes"
+    __table_args__ = (Index("ix_clinical_notes_patient_created", "patient_id", "created_at"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))          # note | review | episode
+    body_enc: Mapped[bytes] = mapped_column(EncryptedBytes)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Review(UUIDPk, Base):
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_patient_reviewed", "patient_id", "reviewed_at"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    clinician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinical_notes.id", ondelete="CASCADE"))
+    message_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)   # messages.id (another domain)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HomeworkFeedback(UUIDPk, Base):
+    __tablename__ = "homework_feedback"
+    __table_args__ = (Index("ix_homework_feedback_patient_entry", "patient_id", "entry_id"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid)            # homework_entries.id (another domain)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body_enc: Mapped[bytes] = mapped_column(EncryptedBytes)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first read by the patient
+
+
+class ModuleOpening(UUIDPk, Base):
+    """A module a clinician opened for this patient before the schedule would have."""
+
+    __tablename__ = "module_openings"
+    __table_args__ = (UniqueConstraint("patient_id", "module_slug", name="uq_module_openings_patient_module"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    module_slug: Mapped[str] = mapped_column(String(64))
+    opened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EpisodeEvent(UUIDPk, Base):
+    """Each change of the episode's status, with the reason and a sealed note."""
+
+    __tablename__ = "episode_events"
+    __table_args__ = (Index("ix_episode_events_patient_changed", "patient_id", "changed_at"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    reason_enc: Mapped[bytes] = mapped_column(EncryptedBytes)
+    note_enc: Mapped[bytes] = mapped_column(EncryptedBytes)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
