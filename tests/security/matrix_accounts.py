@@ -58,5 +58,5 @@ ENTRIES = {
         "username": c.patient_a.email, "password": PASSWORD}),
     ("POST", "/api/v1/auth/logout"): Entry(Access.SIGNED_IN),
     ("GET", "/api/v1/me"): Entry(Access.SIGNED_IN),
-    ("PATCH", "/api/v1/me"): Entry(Access.SIGNED_IN, body=lambda c: {"time_zone": "Europe/London"}),
+    ("PATCH", "/api/v1/me"): Entry(Access.SIGNED_IN, body=lambda c: {"display_name": "Sam", "time_zone": "Europe/London"}),
 }

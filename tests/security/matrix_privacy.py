@@ -60,7 +60,6 @@ ENTRIES: dict[tuple[str, str], Entry] = {
     ("POST", "/admin/erasure/{request_id}"): Entry(Access.ADMIN, make=erasure_request,
                                                    body=lambda c: {"confirm_email": "someone@else.example"}),
     # JSON API
-    ("PATCH", "/api/v1/me"): Entry(Access.SIGNED_IN, body=lambda c: {"display_name": "Sam"}),
     ("POST", "/api/v1/me/email"): Entry(Access.SIGNED_IN, body=lambda c: {
         "email": f"n-{secrets.token_hex(4)}@example.org", **WRONG}),
     ("GET", "/api/v1/me/consent"): Entry(Access.SIGNED_IN),
