@@ -101,7 +101,9 @@ def login(request: Request, session: SessionDep, email: Annotated[str, Form(max_
         target = f"/not-safe?told=1&source={source}"
     else:
         from app.privacy.pages import consent_redirect  # a changed notice is accepted again first
-        target = consent_redirect(session, user, target if target != "/" else home_for(user))
+        from app.contact.first_signin import next_step  # invited patients: safety question, phone
+        target = consent_redirect(session, user, next_step(session, user)
+                                  or (target if target != "/" else home_for(user)))
     return start_browser_session(session, request, user, target if target != "/" else home_for(user))
 
 

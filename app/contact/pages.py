@@ -47,3 +47,8 @@ def save_contact(request: Request, session: SessionDep, patient: PagePatient, ph
             "values": form, "errors": e.errors, "first": False, "page_title": "How we can reach you"},
             status_code=422)
     return redirect("/account?notice=contact-saved")
+
+
+from app.contact.first_signin import router as _first_signin  # noqa: E402  (issue 12)
+
+router.include_router(_first_signin)

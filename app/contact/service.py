@@ -29,13 +29,48 @@ def has_phone(session: Session, patient_id: uuid.UUID) -> bool:
     return c is not None and bool(c.phone)
 
 
+SAFETY_KEY = "safety_answered_at"
+
+
+def _row(session: Session, patient_id: uuid.UUID) -> PatientContact | None:
+    return session.scalars(select(PatientContact).where(PatientContact.patient_id == patient_id)).first()
+
+
+def safety_answered_at(session: Session, patient_id: uuid.UUID) -> str | None:
+    """When the patient answered "Are you safe right now?" at first sign-in (ISO time), or None."""
+    row = _row(session, patient_id)
+    return None if row is None else (crypto.unseal_json(session, row, "content_enc") or {}).get(SAFETY_KEY)
+
+
+def record_safety_answer(session: Session, patient_id: uuid.UUID) -> None:
+    """Store that the safety question was answered ("yes"), in the patient's contact document."""
+    row = _row(session, patient_id)
+    doc: dict[str, Any] = {"phone": None}
+    new = row is None
+    if row is None:
+        row = PatientContact(id=uuid.uuid4(), patient_id=patient_id, updated_at=clock.now())
+    else:
+        doc = crypto.unseal_json(session, row, "content_enc") or doc
+    doc[SAFETY_KEY] = clock.now().isoformat()
+    row.updated_at = clock.now()
+    crypto.seal_json(session, row, "content_enc", doc)
+    if new:
+        session.add(row)
+    session.flush()
+
+
 def save(session: Session, patient_id: uuid.UUID, data: ContactIn) -> ContactOut:
     row = session.scalars(select(PatientContact).where(PatientContact.patient_id == patient_id)).first()
     new = row is None
     if row is None:
         row = PatientContact(id=uuid.uuid4(), patient_id=patient_id, updated_at=clock.now())
     row.updated_at = clock.now()
-    crypto.seal_json(session, row, "content_enc", data.model_dump(mode="json"))
+    doc = data.model_dump(mode="json")
+    if not new:   # keep when the safety question was answered (first sign-in): not an API field
+        answered = (crypto.unseal_json(session, row, "content_enc") or {}).get(SAFETY_KEY)
+        if answered:
+            doc[SAFETY_KEY] = answered
+    crypto.seal_json(session, row, "content_enc", doc)
     if new:
         session.add(row)
     session.flush()

@@ -19,6 +19,10 @@ def home(request: Request, session: SessionDep, user: PageUserOptional) -> Respo
         return redirect("/clinician")
     if user.role == Role.admin:
         return redirect("/admin")
+    from app.contact.first_signin import next_step  # an invited patient's first questions (issue 12)
+    step = next_step(session, user)
+    if step:
+        return redirect(step)
     from app.home import dashboard  # composed from the other domains' services
     from app.contact import service as contact
     ctx = dashboard.patient_home(session, user)

@@ -14,4 +14,9 @@ ENTRIES: dict[tuple[str, str], Entry] = {
     ("POST", "/account/contact"): Entry(Access.PATIENT, body=contact),
     ("GET", "/api/v1/me/contact"): Entry(Access.PATIENT),
     ("PUT", "/api/v1/me/contact"): Entry(Access.PATIENT, body=contact),
+    # an invited patient's first sign-in: the safety question, then the phone number
+    ("GET", "/welcome/safe"): Entry(Access.PATIENT),
+    ("POST", "/welcome/safe"): Entry(Access.PATIENT, body=lambda ctx: {"safe": "yes"}),
+    ("GET", "/welcome/phone"): Entry(Access.PATIENT),
+    ("POST", "/welcome/phone"): Entry(Access.PATIENT, body=contact),
 }
