@@ -38,9 +38,10 @@ def test_api_registration_refuses_unsafe_names_naming_the_field(client, session,
 
 
 def test_register_page_refuses_bidi_in_the_name(client, session):
-    page = client.get("/register")
+    page = client.get("/register?safe=yes")
     r = client.post("/register", data={"email": "alice@example.org", "password": "a long unusual passphrase 42",
                                        "display_name": "Dr " + RLO + "nhoJ", "consent": "yes",
+                                       "phone": "07911 123456", "date_of_birth": "1990-04-23",
                                        "csrf_token": csrf_from(page.text)})
     assert r.status_code == 422
     assert "display name" in r.text and "direction override" in r.text

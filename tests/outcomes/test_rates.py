@@ -73,8 +73,8 @@ def test_nothing_to_divide_by_is_none_not_zero() -> None:
 
 @pytest.mark.parametrize(("phq", "gad", "expected"), [
     ([], [], ("not_enough_data", False, None, None)),
-    # PHQ-9 only: enough data; recovery needs both measures at the end (change.recovery [design])
-    ([12, 4], [], ("reliable_improvement", True, None, None)),
+    # PHQ-9 only: enough data; recovery is judged on every measure used (here PHQ-9 alone)
+    ([12, 4], [], ("reliable_recovery", True, True, True)),
     ([12, 4], [9], ("not_enough_data", False, None, None)),        # a used instrument with one score
     ([10, 4], [7, 12], ("reliable_deterioration", True, False, False)),  # GAD-7 +5 outweighs PHQ-9 -6
     ([9, 9], [7, 7], ("not_applicable", True, None, None)),        # not a case at baseline

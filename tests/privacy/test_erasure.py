@@ -39,6 +39,28 @@ def _give_everything(client, session, p, c):  # type: ignore[no-untyped-def]
         reset.request_reset(session, p.email)
         privacy.request_email_change(session, p.user, f"new-{uuid.uuid4().hex[:6]}@example.org", PASSWORD)
         session.commit()
+        # guided support, contact details, reminders, web push, the end of treatment
+        from app.assessments import service as assessments_service
+        from app.contact import service as contact
+        from app.contact.schemas import ContactIn
+        from app.guided import episode
+        from app.guided import service as guided
+        from app.homework import service as homework_service
+        from app.messages import service as messages
+        from app.reminders import push
+        from app.reminders import service as reminders
+        messages.send_from_patient(session, p.user, "Could we talk about module 3?")
+        guided.add_note(session, c.user, p.id, "Private: discuss sleep.")
+        guided.complete_review(session, c.user, p.id, "Reviewed the week.", "Good to hear from you.")
+        entry = homework_service.entries_for(session, p.id)[0]
+        guided.give_feedback(session, c.user, p.id, entry.id, "Well noticed.")
+        guided.open_module(session, c.user, p.id, "noticing-patterns")
+        episode.set_status(session, c.user, p.id, "active", "started", "Agreed plan.")
+        contact.save(session, p.id, ContactIn(phone="07911 123456"))
+        reminders.set_time_zone(session, p.id, "Europe/London")
+        push.subscribe(session, p.id, "https://push.example.org/send/abc", "BPp256dhkey", "authsecret")
+        assessments_service.start_end_of_treatment(session, p.id, clock.now())
+        session.commit()
     client.post("/api/v1/auth/token", data={"username": p.email, "password": "wrong password!"})
 
 
