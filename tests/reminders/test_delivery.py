@@ -14,7 +14,7 @@ from app.mail.models import OutboxMessage
 from app.monitoring import service as monitoring
 from app.reminders import service as reminders
 from app.reminders.schemas import QuietHours, RemindersIn
-from tests.alerts.support import care_pair, phq9, submit
+from tests.alerts.support import care_pair, gad7, phq9, submit
 from tests.factories import browser_login
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)   # frozen_clock; a PHQ-9 now makes the next due T0 + 7 days
@@ -32,6 +32,7 @@ def _reminder_mail(smtp):  # type: ignore[no-untyped-def]
 def _setup(session, **prefs):  # type: ignore[no-untyped-def]
     patient, clinician = care_pair(session)
     submit(session, patient, "phq9", phq9(6))
+    submit(session, patient, "gad7", gad7(4))  # the weekly check-in is the pair
     reminders.update_prefs(session, patient.id, RemindersIn(**prefs))
     session.commit()
     return patient, clinician
@@ -93,6 +94,7 @@ def test_one_click_unsubscribe_is_honoured_at_once_without_signing_in(db, sessio
     assert reminders.prefs_of(session, patient.id).checkin is False
     # the next week's check-in comes due: no reminder
     submit(session, patient, "phq9", phq9(6))
+    submit(session, patient, "gad7", gad7(4))  # the weekly check-in is the pair
     _at(frozen_clock, T0 + timedelta(days=14, hours=1))
     _at(frozen_clock, T0 + timedelta(days=14, hours=9))
     from app.monitoring.models import Reminder

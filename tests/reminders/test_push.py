@@ -25,7 +25,7 @@ from app.monitoring import service as monitoring
 from app.reminders import push
 from app.reminders import service as reminders
 from app.reminders.models import PushSubscription
-from tests.alerts.support import care_pair, count, phq9, submit
+from tests.alerts.support import care_pair, count, gad7, phq9, submit
 from tests.factories import api_token
 from tests.reminders.test_delivery import T0, _reminder_mail
 
@@ -79,6 +79,7 @@ def test_push_then_410_removes_the_subscription_and_the_next_goes_by_email(
         db, session, frozen_clock, client, smtp, endpoint, vapid):
     patient, _ = care_pair(session)
     submit(session, patient, "phq9", phq9(6))
+    submit(session, patient, "gad7", gad7(4))  # the weekly check-in is the pair
     h = api_token(client, patient)
     assert client.get("/api/v1/push/public-key").json() == {"public_key": vapid["public_key"]}
     r = client.post("/api/v1/me/push-subscriptions", headers=h,
@@ -101,6 +102,7 @@ def test_push_then_410_removes_the_subscription_and_the_next_goes_by_email(
 
     endpoint.status = 410                                                   # the browser unsubscribed
     submit(session, patient, "phq9", phq9(6))
+    submit(session, patient, "gad7", gad7(4))  # the weekly check-in is the pair
     frozen_clock(T0 + timedelta(days=14))
     monitoring.run_schedule(T0 + timedelta(days=14))
     assert mail.deliver_all_due(db.session, smtp.settings()) == (1, 0)
@@ -115,6 +117,7 @@ def test_a_failing_push_falls_back_to_email_and_keeps_the_subscription(
         db, session, frozen_clock, client, smtp, endpoint, vapid):
     patient, _ = care_pair(session)
     submit(session, patient, "phq9", phq9(6))
+    submit(session, patient, "gad7", gad7(4))  # the weekly check-in is the pair
     h = api_token(client, patient)
     client.post("/api/v1/me/push-subscriptions", headers=h, json={"endpoint": endpoint.url + "/p", "keys": _browser_keys()})
     client.put("/api/v1/me/reminders", headers=h, json={"channel": "push"})

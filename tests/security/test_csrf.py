@@ -22,7 +22,19 @@ def url_for(path: str) -> str:
     return re.sub(r"\{\w+(?::\w+)?\}", DUMMY, path)
 
 
-def refused(resp) -> bool:  # type: ignore[no-untyped-def]
+# "I am not safe right now" never fails silently (security item 33): a bad token is not a 403
+# but the crisis page. Cross-site, or with nobody signed in, nothing is raised: the answer is
+# the "not safe" sign-in page (crisis lines first). A same-site post from a signed-in patient
+# with a stale token raises the emergency (tests/safety/test_not_safe_expired.py).
+NOT_SAFE_PATHS = {"/checkins/not-safe", "/diary/not-safe", "/not-safe"}
+
+
+def refused(resp, path: str = "", name: str = "") -> bool:  # type: ignore[no-untyped-def]
+    if path in NOT_SAFE_PATHS:
+        where = resp.headers.get("location", "")
+        if name == "cross-site":
+            return resp.status_code == 303 and where.startswith("/login?not_safe=")
+        return resp.status_code == 303 and (where.startswith("/login?not_safe=") or "told=1" in where)
     return resp.status_code == 403 and any(r in resp.text for r in REFUSALS)
 
 
@@ -39,7 +51,7 @@ def check_all(client, app, good_token, foreign_token, relogin) -> list[str]:  # 
         }
         for name, (data, headers) in cases.items():
             r = client.request(method, url, data=data, headers=headers, follow_redirects=False)
-            if not refused(r):
+            if not refused(r, path, name):
                 problems.append(f"{method} {path} with {name}: {r.status_code} {r.text[:120]!r}")
         r = client.request(method, url, data={"csrf_token": token}, headers={"Sec-Fetch-Site": "same-origin"},
                            follow_redirects=False)

@@ -107,7 +107,7 @@ def test_admin_action_uses_the_path_not_a_hidden_field(client, session):
     admin, target, bystander = make_user(session, Role.admin), make_user(session), make_user(session)
     browser_login(client, admin)
     form_post(client, f"/admin/users/{target.id}", f"/admin/users/{target.id}/active",
-              {"active": "no", "user_id": str(bystander.id), "patient_id": str(bystander.id)})
+              {"active": "no", "confirm": "yes", "user_id": str(bystander.id), "patient_id": str(bystander.id)})
     session.expire_all()
     assert session.get(User, target.id).is_active is False
     assert session.get(User, bystander.id).is_active is True

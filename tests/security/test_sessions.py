@@ -113,7 +113,7 @@ def test_disable_revokes_every_session(client, anon_client, session):
     browser_login(anon_client, p)
     h = api_token(anon_client, p)
     browser_login(client, admin)
-    form_post(client, f"/admin/users/{p.id}", f"/admin/users/{p.id}/active", {"active": "no"})
+    form_post(client, f"/admin/users/{p.id}", f"/admin/users/{p.id}/active", {"active": "no", "confirm": "yes"})
     assert not signed_in(anon_client)
     assert anon_client.get("/api/v1/me", headers=h).status_code == 401
 
