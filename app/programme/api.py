@@ -26,6 +26,7 @@ def field_out(f: FieldDef) -> FieldOut:
     return FieldOut(name=f.name, type=f.type, label=f.label, help=f.help, required=f.required,  # type: ignore[arg-type]
                     max_length=f.max_length, min=0 if f.rating_max else None, max=f.rating_max,
                     min_label=f.min_label, max_label=f.max_label, choices=f.choices,
+                    options=f.options,
                     columns=[field_out(c) for c in f.columns] if f.columns else None,
                     min_rows=f.min_rows, max_rows=f.max_rows)
 

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Status = Literal["locked", "available", "in_progress", "completed"]
-FieldType = Literal["text", "long_text", "rating_100", "rating_10", "choice", "datetime", "date", "rows"]
+FieldType = Literal["text", "long_text", "rating_100", "rating_10", "choice", "choices", "datetime", "date", "rows"]
 
 
 class ModuleOut(BaseModel):
@@ -40,7 +40,8 @@ class FieldOut(BaseModel):
     max: int | None = None
     min_label: str | None = None
     max_label: str | None = None
-    choices: list[str] | None = None
+    choices: list[str] | None = None   # a "choice" field: pick one
+    options: list[str] | None = None   # a "choices" field: tick any (the answer is a list)
     columns: list[FieldOut] | None = None
     min_rows: int | None = None
     max_rows: int | None = None

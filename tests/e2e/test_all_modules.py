@@ -25,6 +25,9 @@ def test_every_module_page_is_accessible_and_opens_at_once_with_interval_zero(pa
     r = api.post("/api/v1/assessments", json={"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 0, 0, 0, 0],
                                               "difficulty": 1})
     assert r.status_code == 201, r.text
+    r = api.post("/api/v1/assessments", json={"instrument": "gad7", "answers": [1, 1, 0, 0, 0, 0, 0],
+                                              "difficulty": 1})   # the weekly check-in is the pair
+    assert r.status_code == 201, r.text
     page.set_viewport_size(PHONE)
     sign_in(page, base, email)
     j = Journey(page, base, shots)
@@ -36,6 +39,7 @@ def test_every_module_page_is_accessible_and_opens_at_once_with_interval_zero(pa
         m = api.get("/api/v1/modules").json()[i]
         assert m["status"] in ("available", "in_progress"), f"module {m['number']} is {m['status']}"
         detail = api.get(f"/api/v1/modules/{m['slug']}").json()
+        assert "pages" in detail, (m, detail)
         j.goto(f"/modules/{m['slug']}")
         for lesson in detail["pages"]:
             j.goto(f"/modules/{m['slug']}/pages/{lesson['slug']}")

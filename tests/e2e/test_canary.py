@@ -107,6 +107,8 @@ def test_canary_is_stored_nowhere_in_plaintext(browser, canary_server: LiveServe
     page.get_by_label("Email address").fill(patient_email)
     page.get_by_label("What should we call you? (optional)").fill(c("name")[:80])
     page.get_by_label("Choose a password").fill("correct horse battery staple")
+    page.get_by_label("Your phone number").fill("07911 123456")
+    page.get_by_label("Date of birth").fill("1990-04-23")
     page.get_by_label("I have read and agree").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()

@@ -23,6 +23,8 @@ def test_thinking_traps_are_ticked_by_keyboard_and_kept_after_an_error(page, no_
     api = api_patient(base, email)
     assert api.post("/api/v1/assessments", json={"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 0, 0, 0, 0],
                                                  "difficulty": 1}).status_code == 201
+    assert api.post("/api/v1/assessments", json={"instrument": "gad7", "answers": [1, 1, 0, 0, 0, 0, 0],
+                                                 "difficulty": 1}).status_code == 201  # the weekly pair
     for m in api.get("/api/v1/modules").json()[:3]:
         assert api.post(f"/api/v1/modules/{m['slug']}/complete").status_code == 200, m
     page.set_viewport_size(PHONE)

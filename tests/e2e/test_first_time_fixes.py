@@ -32,6 +32,9 @@ def test_patient_first_week(page, base_url, shots, viewport):
     r = api.post("/api/v1/assessments", json={"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 0, 0, 0, 0],
                                               "difficulty": 1})
     assert r.status_code == 201, r.text
+    r = api.post("/api/v1/assessments", json={"instrument": "gad7", "answers": [1, 1, 0, 0, 0, 0, 0],
+                                              "difficulty": 1})   # the weekly check-in is the pair
+    assert r.status_code == 201, r.text
     sign_in(page, base_url, email)
     j = Journey(page, base_url, shots)
     j.check()

@@ -88,3 +88,22 @@ def test_only_patients(client, session):
     h = api_token(client, clinician)
     assert client.get("/api/v1/modules", headers=h).status_code == 403
     assert client.get("/api/v1/modules").status_code == 401
+
+
+def test_every_module_detail_answers_with_its_fields(client, session, monkeypatch):
+    """Every module's detail serialises every field type the content uses (a "choices" field
+    with its options among them), once the modules are open."""
+    monkeypatch.setattr(get_settings(), "module_interval_days", 0)
+    patient = make_user(session)
+    h = api_token(client, patient)
+    seen_types = set()
+    for m in client.get("/api/v1/modules", headers=h).json():
+        r = client.get(f"/api/v1/modules/{m['slug']}", headers=h)
+        assert r.status_code == 200, (m["slug"], r.text)
+        for task in r.json()["homework"]:
+            for f in task["fields"]:
+                seen_types.add(f["type"])
+                if f["type"] == "choices":
+                    assert f["options"], f
+        assert client.post(f"/api/v1/modules/{m['slug']}/complete", headers=h).status_code == 200
+    assert "choices" in seen_types
