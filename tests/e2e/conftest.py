@@ -333,7 +333,8 @@ def api_patient(base_url: str, email: str, name: str | None = None) -> httpx.Cli
     return c
 
 
-def register_patient(page, base_url: str, email: str, name: str = "Alex") -> None:  # type: ignore[no-untyped-def]
+def register_patient(page, base_url: str, email: str, name: str = "Alex", journey=None) -> None:  # type: ignore[no-untyped-def]
+    """Sign up in the browser, then sign in; with `journey`, every page on the way is checked."""
     if page.url.split("?")[0] != base_url.rstrip("/") + "/register" or "safe=yes" not in page.url:
         page.goto(base_url + "/register?safe=yes")     # the safety question answered (issue 12)
     page.get_by_label("Email address").fill(email)
@@ -346,6 +347,11 @@ def register_patient(page, base_url: str, email: str, name: str = "Alex") -> Non
     # Registration answers "check your e-mail" for every address (security item 30); with
     # ICBT_CONFIRM_EMAIL off (as here) the new account can sign in at once.
     page.wait_for_url("**/register/check-email")
+    if journey is not None:
+        journey.check()
+    page.goto(base_url + "/login")
+    if journey is not None:
+        journey.check()
     sign_in(page, base_url, email)
 
 

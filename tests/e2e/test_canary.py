@@ -112,6 +112,8 @@ def test_canary_is_stored_nowhere_in_plaintext(browser, canary_server: LiveServe
     page.get_by_label("I have read and agree").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    j.check()
+    j.goto("/login")
     sign_in(page, base, patient_email)
     expect(page.get_by_role("heading", name=re.compile("Hello, CANARY-"))).to_be_visible()
     j.check()

@@ -35,7 +35,7 @@ def test_new_patient(page, base_url, shots, viewport):
 
     # ---- registration
     j.goto("/register", "register")
-    register_patient(page, base_url, email, name="Robin")
+    register_patient(page, base_url, email, name="Robin", journey=j)
     expect(page.get_by_role("heading", name="Hello, Robin")).to_be_visible()
     j.check("home-new")
 
