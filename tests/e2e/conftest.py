@@ -337,6 +337,8 @@ def register_patient(page, base_url: str, email: str, name: str = "Alex", journe
     """Sign up in the browser, then sign in; with `journey`, every page on the way is checked."""
     if page.url.split("?")[0] != base_url.rstrip("/") + "/register" or "safe=yes" not in page.url:
         page.goto(base_url + "/register?safe=yes")     # the safety question answered (issue 12)
+        if journey is not None:
+            journey.check()
     page.get_by_label("Email address").fill(email)
     page.get_by_label("What should we call you? (optional)").fill(name)
     page.get_by_label("Choose a password").fill(PASSWORD)
