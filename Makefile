@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS)
 
 .PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench bench-scale bench-tools coverage clean
 
@@ -30,22 +33,22 @@ migrate: $(VENV)/.run-installed
 ## The whole suite: unit, API, pages, security, browser journeys; on SQLite, then on PostgreSQL.
 test: $(VENV)/.test-installed
 	@echo "== SQLite half (unit, API, pages, security, browser journeys)"
-	@ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) --cov=app --cov-report=term:skip-covered; s1=$$?; \
+	@ICBT_TEST_DB=sqlite $(PYTEST) $(XDIST) $(PYTEST_ARGS) --cov=app --cov-report=term:skip-covered; s1=$$?; \
 	$(BIN)/python -m tools.untested; \
 	echo "== PostgreSQL half (127.0.0.1:5432; skipped outside CI when unreachable)"; \
-	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS) -m "not e2e"; s2=$$?; \
+	ICBT_TEST_DB=postgres $(PYTEST) $(XDIST) $(PYTEST_ARGS) -m "not e2e"; s2=$$?; \
 	echo "== SQLite half exit $$s1, PostgreSQL half exit $$s2"; \
 	test $$s1 -eq 0 -a $$s2 -eq 0
 
 ## Inner loop: everything but the real-browser journeys, SQLite only.
 test-fast: $(VENV)/.test-installed
-	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) -m "not e2e and not slow"
+	ICBT_TEST_DB=sqlite $(PYTEST) $(XDIST) $(PYTEST_ARGS) -m "not e2e and not slow"
 
 test-postgres: $(VENV)/.test-installed
-	ICBT_TEST_DB=postgres $(PYTEST) $(PYTEST_ARGS)
+	ICBT_TEST_DB=postgres $(PYTEST) $(XDIST) $(PYTEST_ARGS)
 
 test-e2e: $(VENV)/.test-installed
-	ICBT_TEST_DB=sqlite $(PYTEST) $(PYTEST_ARGS) -m e2e
+	ICBT_TEST_DB=sqlite $(PYTEST) $(XDIST) $(PYTEST_ARGS) -m e2e
 
 ## A demo clinician, admin and six patients with weeks of history (prints how to sign in).
 demo: $(VENV)/.run-installed

@@ -24,7 +24,9 @@ os.environ["ICBT_ENV"] = "test"
 os.environ["ICBT_RUN_WORKER"] = "false"
 os.environ.setdefault("ICBT_MODULE_INTERVAL_DAYS", "7")
 # This run's own machine-wide hash slots (another run on the same machine is another "machine").
-os.environ.setdefault("ICBT_HASH_SLOT_DIR", tempfile.mkdtemp(prefix="icbt-test-hash-slots-"))
+# Under pytest-xdist each worker is its own process, so each gets its own slots too.
+if os.environ.get("PYTEST_XDIST_WORKER") or "ICBT_HASH_SLOT_DIR" not in os.environ:
+    os.environ["ICBT_HASH_SLOT_DIR"] = tempfile.mkdtemp(prefix="icbt-test-hash-slots-")
 
 
 def _pg_available() -> str | None:
@@ -91,12 +93,11 @@ def _truncate(db) -> None:  # type: ignore[no-untyped-def]
 
     from app.models import Base
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    # DELETE, children first, on both backends: on PostgreSQL a TRUNCATE of every table costs
+    # ~20 times as much (measured: 600 ms against 29 ms for 34 nearly empty tables), per test.
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))
+        for t in tables:
+            conn.execute(text(f'DELETE FROM "{t}"'))
 
 
 @pytest.fixture
