@@ -19,6 +19,7 @@ from app.accounts.dependencies import load_browser_session
 from app.config import ROOT, get_settings
 from app.db import get_db
 from app.errors import AppError, NotAuthenticated
+from app.i18n_middleware import LocaleMiddleware
 from app.security import csrf
 from app.security.headers import SecurityHeaders
 from app.web import redirect, render
@@ -195,6 +196,7 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # innermost of the three: headers still apply
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")
+    app.add_middleware(LocaleMiddleware, secure=settings.env.value != "development")
     _install_docs(app)  # before /static: it mounts /static/swagger
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 

@@ -38,6 +38,12 @@ def load_browser_session(request: Request, session: SessionDep) -> User | None:
     request.state.auth_session, request.state.csrf_token = auth, auth.csrf_token
     request.state.user = _snapshot(user)
     request.state.time_zone = _time_zone(session, user)
+    if user.locale:   # the account's own language beats the cookie and the browser (app.i18n)
+        from app import i18n
+        chosen = i18n.pick(user.locale)
+        if chosen:
+            request.state.locale = chosen
+            i18n.set_current(chosen)
     return user
 
 
