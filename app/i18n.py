@@ -218,5 +218,8 @@ def format_number(n: float | int, code: str | None = None) -> str:
     return format_decimal(n, locale=code or current())
 
 
-__all__ = ["available", "current", "direction", "format_datetime", "format_number", "format_when", "gettext",
+__all__ = ["N_", "_t", "available", "current", "direction", "format_datetime", "format_number", "format_when", "gettext",
            "negotiate", "ngettext", "pick", "translations", "using", "Path"]
+
+#: the name Python modules import (`_` is often a throwaway variable there)
+_t = gettext

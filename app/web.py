@@ -62,6 +62,17 @@ env.filters["number"] = lambda n: i18n.format_number(n)
 env.globals["language_names"] = i18n.names
 
 
+def _instrument_language(instrument: str) -> str:
+    from app.assessments.languages import asked_in
+    return asked_in(instrument)
+
+
+env.globals["instrument_language"] = _instrument_language
+
+
+_TRANSLATED_KEYS = ("notice", "page_title", "title", "detail")
+
+
 def locale_of(request: Request) -> str:
     """The page's language: set by app.i18n_middleware, refined by the account's choice."""
     return getattr(request.state, "locale", None) or i18n.default_locale()
@@ -72,8 +83,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     """Render a page. All database work is done by the route before this call."""
     code = locale_of(request)
     i18n.set_current(code)   # the template's gettext reads it (the route may run in another thread)
+    ctx = dict(context or {})
+    for key in _TRANSLATED_KEYS:   # fixed notices and titles set in Python (marked there with N_)
+        if isinstance(ctx.get(key), str):
+            ctx[key] = i18n.gettext(ctx[key])
     ctx = {"user": getattr(request.state, "user", None), "locale": code,
-           "html_lang": i18n.html_lang(code), "text_dir": i18n.direction(code), **(context or {})}
+           "html_lang": i18n.html_lang(code), "text_dir": i18n.direction(code), **ctx}
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
 

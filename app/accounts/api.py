@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
 from app.security import sessions
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(tags=["accounts"])
 
@@ -27,7 +28,7 @@ def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
     """The same 202 and body whether or not the address already has an account (security item
     30); the e-mail sent to the address says which it was and what to do next."""
     if not get_settings().self_registration:
-        raise Forbidden("Registration is by invitation from your clinic.", code="registration_closed")
+        raise Forbidden(_t('Registration is by invitation from your clinic.'), code="registration_closed")
     signup.register(session, email=body.email, password=body.password,
                     display_name=body.display_name, consent=body.consent, phone=body.phone)
     return RegisterOut()

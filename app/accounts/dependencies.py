@@ -13,6 +13,7 @@ from app.accounts.models import AuthSession, Role, User
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated
 from app.security import sessions
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -62,7 +63,7 @@ def load_bearer(request: Request, session: SessionDep,
                 token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
     found = sessions.lookup(session, token, "bearer")
     if found is None:
-        raise NotAuthenticated("Sign in to get a token: POST /api/v1/auth/token.",
+        raise NotAuthenticated(_t('Sign in to get a token: POST /api/v1/auth/token.'),
                                headers={"WWW-Authenticate": "Bearer"})
     request.state.auth_session, request.state.user = found
     return found[1]
@@ -74,7 +75,7 @@ def _role(user: User | None, *roles: Role) -> User:
     if user is None:
         raise NotAuthenticated()
     if user.role not in roles:
-        raise Forbidden("This part of the service is for another kind of account.", code="wrong_role")
+        raise Forbidden(_t('This part of the service is for another kind of account.'), code="wrong_role")
     return user
 
 

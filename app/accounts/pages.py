@@ -16,18 +16,19 @@ from app.db import SessionDep
 from app.errors import InvalidInput, TooManyRequests
 from app.security import sessions
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {
-    "signed-out": "You have signed out.",
-    "password-changed": "Your password has been changed. Please sign in again.",
-    "sessions-revoked": "You have been signed out everywhere else.",
-    "password-reset": "Your password has been reset. You can sign in now.",
-    "password-set": "Your password is set. You can sign in now.",
-    "contact-saved": "Your contact details are saved.",
-    "reminders-saved": "Your reminder choices are saved.",
-    "email-confirmed": "Thank you: your e-mail address is confirmed. You can sign in now.",
+    "signed-out": N_("You have signed out."),
+    "password-changed": N_("Your password has been changed. Please sign in again."),
+    "sessions-revoked": N_("You have been signed out everywhere else."),
+    "password-reset": N_("Your password has been reset. You can sign in now."),
+    "password-set": N_("Your password is set. You can sign in now."),
+    "contact-saved": N_("Your contact details are saved."),
+    "reminders-saved": N_("Your reminder choices are saved."),
+    "email-confirmed": N_("Thank you: your e-mail address is confirmed. You can sign in now."),
 }
 
 

@@ -22,6 +22,7 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import AppError, InvalidInput
 from app.security import passwords
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 RESET_TTL = timedelta(minutes=30)
 INVITE_TTL = timedelta(hours=72)
@@ -140,9 +141,9 @@ def complete(session: Session, token: str, password: str, confirm: str, *, conse
     if problem:
         raise InvalidInput(problem, field="password")
     if password != confirm:
-        raise InvalidInput("The two passwords are not the same.", field="confirm")
+        raise InvalidInput(_t('The two passwords are not the same.'), field="confirm")
     if needs_consent(user) and not consent:
-        raise InvalidInput("To use the programme, please agree to the terms and privacy notice.", field="consent")
+        raise InvalidInput(_t('To use the programme, please agree to the terms and privacy notice.'), field="consent")
     hashed = passwords.hash_password(password)  # before any write: no lock held while hashing
     now = clock.now()
     begin_write(session)

@@ -16,11 +16,12 @@ from app.alerts import honesty, service
 from app.db import SessionDep
 from app.errors import InvalidInput
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 FILTERS = (("open", "Waiting"), ("acknowledged", "Acknowledged"), ("all", "All"))
-NOTICES = {"acknowledged": "Alert acknowledged.", "resolved": "Alert resolved."}
+NOTICES = {"acknowledged": N_("Alert acknowledged."), "resolved": N_("Alert resolved.")}
 
 
 def age_words(at: datetime | None, now: datetime | None = None) -> str:

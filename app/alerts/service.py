@@ -43,6 +43,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.monitoring import rules
 from app.monitoring.rules import Flag, MonitoringConfig, Tier
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.alerts")
 
@@ -515,7 +516,7 @@ def list_for_clinician(session: Session, clinician_id: uuid.UUID, status: str = 
                        patient_id: uuid.UUID | None = None) -> tuple[list[AlertView], int]:
     """The clinician's inbox: highest tier first, then the longest waiting. Returns (page, total)."""
     if status not in STATUS_FILTERS:
-        raise InvalidInput("status must be one of open, acknowledged, active, resolved, all", field="status")
+        raise InvalidInput(_t('status must be one of open, acknowledged, active, resolved, all'), field="status")
     where = [visible_clause(clinician_id)]
     statuses = STATUS_FILTERS[status]
     if statuses is not None:
@@ -599,7 +600,7 @@ ACTION_TIERS = EMAIL_TIERS
 def _note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise InvalidInput(f"The note can be at most {NOTE_MAX} characters.", field="note")
+        raise InvalidInput(_t('The note can be at most %(NOTE_MAX)s characters.', NOTE_MAX=NOTE_MAX), field="note")
     return note or None
 
 
@@ -635,7 +636,7 @@ def acknowledge(session: Session, clinician: Any, alert_id: uuid.UUID, note: str
     text = _note(note)
     alert = _get_visible(session, clinician.id, alert_id, for_update=True)
     if alert.status == RESOLVED:
-        raise Conflict("This alert is already resolved.", code="alert_resolved")
+        raise Conflict(_t('This alert is already resolved.'), code="alert_resolved")
     if alert.status == ACKNOWLEDGED:
         return alert
     act = _check_action(alert, action, note)

@@ -24,6 +24,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.escalation import service as escalation
 from app.monitoring import rules
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.assessments")
 router = APIRouter(include_in_schema=False)
@@ -249,7 +250,7 @@ def weekly_result(request: Request, session: SessionDep, patient: PagePatient,
     """One result page for the whole weekly check-in."""
     views = [service.get(session, patient.id, i) for i in _ids(ids)]
     if not views:
-        raise NotFound("We could not find that check-in.")
+        raise NotFound(_t('We could not find that check-in.'))
     for a in views:
         if a.ask_item9_again:
             return redirect(f"/checkins/results/{a.id}")
@@ -356,11 +357,11 @@ def submit(request: Request, session: SessionDep, patient: PagePatient, instrume
     for item in spec.items:  # the web form requires every item
         value = _answer(form[f"q{item.number}"])
         if value is None:
-            errors[f"q{item.number}"] = f"Please choose an answer for question {item.number}."
+            errors[f"q{item.number}"] = _t('Please choose an answer for question %(number)s.', number=item.number)
         answers.append(value)
     diff_value = _answer(difficulty) if spec.difficulty else None
     if spec.difficulty and difficulty.strip() and diff_value is None:
-        errors["difficulty"] = "Please choose one of the answers."
+        errors["difficulty"] = _t('Please choose one of the answers.')
     elif spec.difficulty and diff_value is None and any(a for a in answers if a is not None):
         # Every error at once: the difficulty question is required as soon as any answer
         # is above 0, whether or not the other questions are complete yet.

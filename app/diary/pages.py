@@ -31,6 +31,7 @@ from app.diary.schemas import (
 )
 from app.errors import InvalidInput, NotFound
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.diary")
 router = APIRouter(include_in_schema=False)
@@ -38,9 +39,9 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 RECENT = 5
 NOTICES = {
-    "saved": "Saved. Thank you for taking a moment for yourself.",
-    "updated": "Your entry has been updated.",
-    "deleted": "The entry has been deleted.",
+    "saved": N_("Saved. Thank you for taking a moment for yourself."),
+    "updated": N_("Your entry has been updated."),
+    "deleted": N_("The entry has been deleted."),
 }
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -83,13 +84,13 @@ class DiaryForm:
                 raise ValueError
             values["mood"] = mood
         except ValueError:
-            errors["mood"] = f"Choose a number from {MOOD_MIN} (very low) to {MOOD_MAX} (very good)."
+            errors["mood"] = _t('Choose a number from %(MOOD_MIN)s (very low) to %(MOOD_MAX)s (very good).', MOOD_MIN=MOOD_MIN, MOOD_MAX=MOOD_MAX)
         if any(e not in EMOTIONS for e in self.emotions):
-            errors["emotions"] = "Choose feelings from the list."
+            errors["emotions"] = _t('Choose feelings from the list.')
         else:
             values["emotions"] = list(dict.fromkeys(self.emotions))
         if len(self.note) > NOTE_MAX:
-            errors["note"] = f"Please keep the note to {NOTE_MAX:,} characters (it has {len(self.note):,})."
+            errors["note"] = _t('Please keep the note to %(NOTE_MAX)s characters (it has %(note)s).', NOTE_MAX=NOTE_MAX, note=len(self.note))
         else:
             values["note"] = self.note.strip() or None
         if self.sleep_hours:
@@ -99,19 +100,19 @@ class DiaryForm:
                     raise ValueError
                 values["sleep_hours"] = hours
             except ValueError:
-                errors["sleep_hours"] = f"Enter hours of sleep from 0 to {SLEEP_MAX}, in half hours (like 7 or 7.5)."
+                errors["sleep_hours"] = _t('Enter hours of sleep from 0 to %(SLEEP_MAX)s, in half hours (like 7 or 7.5).', SLEEP_MAX=SLEEP_MAX)
         acts = [a.strip() for a in self.activities.replace("\n", ",").split(",") if a.strip()]
         if len(acts) > ACTIVITIES_MAX:
-            errors["activities"] = f"Please list up to {ACTIVITIES_MAX} activities (there are {len(acts)})."
+            errors["activities"] = _t('Please list up to %(ACTIVITIES_MAX)s activities (there are %(acts)s).', ACTIVITIES_MAX=ACTIVITIES_MAX, acts=len(acts))
         elif any(len(a) > ACTIVITY_MAX_CHARS for a in acts):
-            errors["activities"] = f"Keep each activity to {ACTIVITY_MAX_CHARS} characters."
+            errors["activities"] = _t('Keep each activity to %(ACTIVITY_MAX_CHARS)s characters.', ACTIVITY_MAX_CHARS=ACTIVITY_MAX_CHARS)
         else:
             values["activities"] = list(dict.fromkeys(acts))
         if self.recorded_at:
             try:
                 values["recorded_at"] = datetime.strptime(self.recorded_at, TIME_FORMAT).replace(tzinfo=UTC)
             except ValueError:
-                errors["recorded_at"] = "Enter a date and time, or leave it empty for now."
+                errors["recorded_at"] = _t('Enter a date and time, or leave it empty for now.')
         return values, errors
 
 

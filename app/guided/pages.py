@@ -19,12 +19,13 @@ from app.errors import InvalidInput
 from app.guided import episode, service
 from app.messages import service as messages
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=50_000)]
 Short = Annotated[str, Form(max_length=64)]
-NOTICES = {"review": "Review recorded.", "note": "Note added.", "feedback": "Feedback sent to the patient.",
-           "opened": "Module opened for this patient.", "episode": "Episode updated."}
+NOTICES = {"review": N_("Review recorded."), "note": N_("Note added."), "feedback": N_("Feedback sent to the patient."),
+           "opened": N_("Module opened for this patient."), "episode": N_("Episode updated.")}
 
 
 def panel(session: Session, clinician: User, patient_id: uuid.UUID) -> dict[str, Any]:

@@ -21,13 +21,14 @@ from app.homework.models import DRAFT, SUBMITTED
 from app.programme import service as programme
 from app.programme.content import Exercise, Module
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {
-    "draft": "Your draft is saved. You can come back and finish it at any time.",
-    "saved": "Saved. Well done for doing your practice.",
-    "updated": "Your changes are saved.",
+    "draft": N_("Your draft is saved. You can come back and finish it at any time."),
+    "saved": N_("Saved. Well done for doing your practice."),
+    "updated": N_("Your changes are saved."),
 }
 #: ?notice= values shown by the template itself (they carry a link).
 RESUMED = "resumed"

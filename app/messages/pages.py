@@ -20,12 +20,13 @@ from app.errors import InvalidInput
 from app.escalation import service as escalation
 from app.messages import service
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 BodyStr = Annotated[str, Form(max_length=50_000)]
 KeyStr = Annotated[str, Form(max_length=64)]
-NOTICES = {"sent": "Your message has been sent."}
+NOTICES = {"sent": N_("Your message has been sent.")}
 
 
 def new_key() -> str:

@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.errors import InvalidInput, NotFound
 from app.privacy import erasure, export, service
 from app.privacy.schemas import AcceptedOut, ConsentEventOut, ConsentOut, EmailChangeIn, PasswordIn
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(tags=["data rights"])
 
@@ -60,7 +61,7 @@ def withdraw_consent(body: PasswordIn, user: CurrentUser, session: SessionDep) -
     """Withdraw consent (password required): every session, this one too, is signed out; the
     next sign-in asks again. What is stored stays (erasure is `POST /me/erasure`)."""
     if not service.check_password(session, user, body.password):
-        raise InvalidInput("Your password is not right. Nothing has changed.", field="password")
+        raise InvalidInput(_t('Your password is not right. Nothing has changed.'), field="password")
     service.withdraw(session, user)
     return AcceptedOut(status="withdrawn", message="Consent withdrawn; you have been signed out everywhere.")
 

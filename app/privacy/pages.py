@@ -31,6 +31,7 @@ from app.privacy.models import ErasureRequest
 from app.safety import service as safety
 from app.security import sessions
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -254,5 +255,5 @@ def carry_out_erasure(request: Request, session: SessionDep, admin: PageAdmin, r
     report = erasure.erase_patient(session, patient, actor=admin)
     if list(erasure.references(session, report.patient_id)):
         session.rollback()
-        raise InvalidInput("Erasure did not remove every row; nothing was changed.", field="confirm_email")
+        raise InvalidInput(_t('Erasure did not remove every row; nothing was changed.'), field="confirm_email")
     return redirect("/admin/erasure?done=1")

@@ -16,6 +16,7 @@ from app.errors import InvalidInput
 from app.programme import service
 from app.programme.content import Module
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -143,7 +144,7 @@ def answer_quiz(request: Request, session: SessionDep, patient: PagePatient, slu
         v = form.get(f"q{i}", "")
         n = int(v) if v.isdigit() and len(v) < 3 else None
         if n is None or n >= len(q.options):
-            errors[f"q{i}"] = "Please choose an answer."
+            errors[f"q{i}"] = _t('Please choose an answer.')
             n = None
         chosen.append(n)
     if errors:

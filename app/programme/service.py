@@ -23,6 +23,7 @@ from app.programme import schedule
 from app.programme.content import Exercise, Module, Page, Programme, get_programme
 from app.programme.models import ModuleProgress, QuizResponse
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 QUIZ_STEP = "#quiz"            # last_page marker for the "check your understanding" step
 CHECKIN_FRESH_FOR = timedelta(days=6)
@@ -126,7 +127,7 @@ def programme() -> Programme:
 def module_or_404(slug: str) -> Module:
     m = programme().module(slug)
     if m is None:
-        raise NotFound("We could not find that module.")
+        raise NotFound(_t('We could not find that module.'))
     return m
 
 
@@ -254,7 +255,7 @@ def record_view(session: Session, patient: User, module: Module, step: str) -> M
     """The patient opened a page (or the quiz step) of an open module: remember it for resuming."""
     order = steps(module)
     if step not in order:
-        raise NotFound("We could not find that page.")
+        raise NotFound(_t('We could not find that page.'))
     row = _progress_row(session, patient.id, module)
     row.last_page = step
     row.furthest_page = max(row.furthest_page or 0, order.index(step))
@@ -354,11 +355,11 @@ def quiz_feedback(module: Module, answers: list[int]) -> list[QuizFeedback]:
 def validate_quiz(module: Module, answers: list[object]) -> list[int]:
     """Exactly one answer per question, each an option number. Raises InvalidInput naming it."""
     if len(answers) != len(module.quiz):
-        raise InvalidInput(f"Please answer all {len(module.quiz)} questions.", field="answers")
+        raise InvalidInput(_t('Please answer all %(quiz)s questions.', quiz=len(module.quiz)), field="answers")
     clean = []
     for i, (q, a) in enumerate(zip(module.quiz, answers, strict=True)):
         if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < len(q.options):
-            raise InvalidInput(f"Choose one of the {len(q.options)} answers (0 to {len(q.options) - 1}).",
+            raise InvalidInput(_t('Choose one of the %(options)s answers (0 to %(options2)s).', options=len(q.options), options2=len(q.options) - 1),
                                field=f"answers.{i}")
         clean.append(a)
     return clean
@@ -397,7 +398,7 @@ def quiz_answers(session: Session, patient: User, module: Module) -> list[int] |
 def page_of(module: Module, slug: str) -> Page:
     page = module.page(slug)
     if page is None:
-        raise NotFound("We could not find that page.")
+        raise NotFound(_t('We could not find that page.'))
     return page
 
 

@@ -21,11 +21,12 @@ log = logging.getLogger("icbt.safety")
 
 from app.safety.telfilter import tel_links  # noqa: E402
 from app.web import env as _env  # noqa: E402
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 _env.filters["tel_links"] = tel_links
 router = APIRouter(include_in_schema=False)
 
-NOTICES = {"saved": "Your safety plan is saved."}
+NOTICES = {"saved": N_("Your safety plan is saved.")}
 SOURCES = ("checkin", "diary")
 
 
