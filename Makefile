@@ -69,7 +69,7 @@ bench-tools:
 ## it into each locale/<code>/LC_MESSAGES/messages.po, compile the .mo files (the server also
 ## compiles the .po files itself at start, so a fresh clone needs no build step).
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _t -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output \
 	  --omit-header --project="Steady Steps" -o locale/messages.pot .
 	$(BIN)/pybabel update -i locale/messages.pot -d locale --no-fuzzy-matching --ignore-obsolete --omit-header
 	$(BIN)/pybabel compile -d locale --statistics

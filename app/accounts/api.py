@@ -60,7 +60,7 @@ def logout(user: CurrentUser, session: SessionDep,
 def me(user: CurrentUser, session: SessionDep) -> MeOut:
     return MeOut(id=user.id, email=service.email_of(session, user), role=user.role.value,
                  display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at,
-                 time_zone=_zone_name(session, user))
+                 time_zone=_zone_name(session, user), language=user.locale)
 
 
 def _zone_name(session: SessionDep, user: User) -> str:
@@ -70,8 +70,8 @@ def _zone_name(session: SessionDep, user: User) -> str:
 
 @router.patch("/me", response_model=MeOut)
 def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
-    """Change `display_name` (empty or null clears it) and `time_zone` (an IANA name; 422 naming
-    it otherwise). The e-mail address changes through `POST /api/v1/me/email` (confirmed by a
+    """Change `display_name` (empty or null clears it), `time_zone` (an IANA name; 422 naming
+    it otherwise) and `language` (an interface language, app.i18n; null: follow the browser). The e-mail address changes through `POST /api/v1/me/email` (confirmed by a
     link to the new address)."""
     from app.privacy import service as privacy
 
@@ -80,4 +80,6 @@ def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
     if body.time_zone is not None:
         from app.reminders import service as reminders
         reminders.set_time_zone(session, user.id, body.time_zone)
+    if "language" in body.model_fields_set:
+        service.set_locale(session, user, body.language)
     return me(user, session)

@@ -29,6 +29,7 @@ NOTICES = {
     "contact-saved": N_("Your contact details are saved."),
     "reminders-saved": N_("Your reminder choices are saved."),
     "email-confirmed": N_("Thank you: your e-mail address is confirmed. You can sign in now."),
+    "language-saved": N_("Your language is saved."),
 }
 
 
@@ -235,6 +236,15 @@ def change_password(request: Request, session: SessionDep, user: PageUser,
     resp = redirect("/login?notice=password-changed")
     resp.delete_cookie(sessions.COOKIE_NAME, path="/")
     return resp
+
+
+@router.post("/account/language")
+def change_language(request: Request, session: SessionDep, user: PageUser,
+                    language: Annotated[str, Form(max_length=16)] = "") -> Response:
+    """The interface language (app.i18n); empty: follow the browser. An unknown code is ignored."""
+    from app import i18n
+    service.set_locale(session, user, i18n.pick(language))
+    return redirect("/account?notice=language-saved#language")
 
 
 @router.post("/account/sessions/revoke-others")

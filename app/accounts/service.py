@@ -288,3 +288,11 @@ def get_user(session: Session, user_id: uuid.UUID) -> User | None:
 
 def enrolled_at(user: User) -> datetime:
     return user.enrolled_at or user.created_at
+
+
+def set_locale(session: Session, user: User, code: str | None) -> None:
+    """The interface language the person chose (app.i18n), or None to follow their browser.
+    Pages, e-mails and the lessons follow it."""
+    from app import i18n
+    user.locale = i18n.pick(code) if code else None
+    session.flush()
