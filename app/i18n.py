@@ -208,7 +208,11 @@ def format_when(value: datetime | date, fmt: str, code: str | None = None) -> st
     parts = []
     if skeleton:
         d = value.date() if isinstance(value, datetime) else value
-        parts.append(format_skeleton(skeleton, d, locale=loc) if skeleton != "MM" else format_date(d, "MM", locale=loc))
+        weekday = ""
+        if skeleton.startswith("EEEE"):   # CLDR skeletons tend to shorten a full weekday name
+            weekday, skeleton = format_date(d, "EEEE", locale=loc), skeleton[4:]
+        text = format_skeleton(skeleton, d, locale=loc) if skeleton else ""
+        parts.append(", ".join(p for p in (weekday, text) if p))
     if has_time and isinstance(value, datetime):
         parts.append(format_time(value, "HH:mm", locale=loc))
     return ", ".join(parts)

@@ -71,13 +71,13 @@ RULE_LABELS = {
 
 # What the patient reads: what it was about, and where it stands.
 _PATIENT_TOPIC = {
-    rules.MOOD_DECLINE: "Your mood diary",
-    rules.DISENGAGED: "We have not heard from you for a while",
-    rules.MISSED_CHECKIN: "Your weekly check-in is overdue",
-    rules.PATIENT_REPORTED_EMERGENCY: "You told us you are not safe right now",
-    "message_risk": "Your message to your care team",
+    rules.MOOD_DECLINE: N_("Your mood diary"),
+    rules.DISENGAGED: N_("We have not heard from you for a while"),
+    rules.MISSED_CHECKIN: N_("Your weekly check-in is overdue"),
+    rules.PATIENT_REPORTED_EMERGENCY: N_("You told us you are not safe right now"),
+    "message_risk": N_("Your message to your care team"),
 }
-_PATIENT_TOPIC_DEFAULT = "Your check-in answers"
+_PATIENT_TOPIC_DEFAULT = N_("Your check-in answers")
 
 
 def rule_label(rule: str) -> str:
@@ -706,7 +706,7 @@ def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[Patien
         state = {"notified": "told", "seen": "seen"}.get(ct.status, "unreachable")
         updated = max(t for t in (a.last_seen_at, a.acknowledged_at, a.resolved_at) if t is not None)
         out.append(PatientAlertStatus(alert_id=a.id, tier=a.tier, state=state,
-                                      topic=_PATIENT_TOPIC.get(a.rule, _PATIENT_TOPIC_DEFAULT),
+                                      topic=_t(_PATIENT_TOPIC.get(a.rule, _PATIENT_TOPIC_DEFAULT)),
                                       message=ct.message, since=a.created_at, updated_at=updated, care_team=ct))
     out.sort(key=lambda x: (x.state == "seen", -TIER_RANK[x.tier], -x.updated_at.timestamp()))
     seen_topics: set[str] = set()

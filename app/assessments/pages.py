@@ -94,7 +94,7 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
     return {
         "a": a, "spec": spec, "title": TITLES[a.instrument],
         "band": charts.band_label(a.severity).lower() if a.severity else None,
-        "meaning": words.MEANING[a.severity].format(topic=words.TOPIC[a.instrument]) if a.severity else None,
+        "meaning": _t(words.MEANING[a.severity]).format(topic=_t(words.TOPIC[a.instrument])) if a.severity else None,
         "change_words": words.change_words(session, patient, a),
         "pathway": pathway, "care": care,
         "has_plan": safety.get(session, patient.id) is not None,
@@ -135,8 +135,8 @@ def result(request: Request, session: SessionDep, patient: PagePatient, assessme
 
 def _next_label(nxt: str | None) -> str:
     if nxt and nxt.startswith("/checkins/"):
-        return "Carry on with the next questions"
-    return "Carry on to your module" if nxt and nxt.startswith("/modules") else "Carry on"
+        return _t('Carry on with the next questions')
+    return _t('Carry on to your module') if nxt and nxt.startswith("/modules") else _t('Carry on')
 
 
 def _item9_page(request: Request, a: service.AssessmentView, errors: dict[str, str],

@@ -326,7 +326,7 @@ def give_feedback(session: Session, clinician: User, patient_id: uuid.UUID, entr
 def _feedback_view(session: Session, row: HomeworkFeedback, names: dict[uuid.UUID | None, str]) -> FeedbackView:
     if row.author_id not in names:
         u = accounts.get_user(session, row.author_id) if row.author_id else None
-        names[row.author_id] = (accounts.display_name_of(session, u) if u else None) or "Your care team"
+        names[row.author_id] = (accounts.display_name_of(session, u) if u else None) or _t("Your care team")
     return FeedbackView(id=row.id, entry_id=row.entry_id, author=names[row.author_id],
                         body=crypto.unseal(session, row, "body_enc") or "", created_at=row.created_at,
                         seen_at=row.seen_at)

@@ -67,11 +67,11 @@ def _author(session: Session, row: Message, viewer: User, names: dict[uuid.UUID,
     if row.author_id == viewer.id:
         return "You"
     if row.author_id is None:
-        return "Your care team" if row.sender == CLINICIAN else "Patient"
+        return _t("Your care team") if row.sender == CLINICIAN else _t("Patient")
     if row.author_id not in names:
         user = accounts.get_user(session, row.author_id)
         names[row.author_id] = (accounts.display_name_of(session, user) if user else None) or (
-            "Your care team" if row.sender == CLINICIAN else "Patient")
+            _t("Your care team") if row.sender == CLINICIAN else _t("Patient"))
     return names[row.author_id]
 
 

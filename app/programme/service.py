@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.config import get_settings
@@ -30,7 +30,7 @@ CHECKIN_FRESH_FOR = timedelta(days=6)
 
 
 class ModuleLocked(Forbidden):
-    code, title = "module_locked", "This module is not open yet."
+    code, title = "module_locked", _t('This module is not open yet.')
 
     def __init__(self, status: ModuleStatus) -> None:
         super().__init__(status.opens_text(clock.now()))
@@ -87,25 +87,25 @@ class ModuleStatus:
     def opens_text(self, now: datetime) -> str:
         """Plain words for when a locked module opens, e.g.
         "Module 2 opens on Monday 9 March, once you have finished module 1."."""
-        name = f"Module {self.number}"
+        name = _t('Module %(number)s', number=self.number)
         if not self.is_open:
             when = _when(self.available_at, now) if self.available_at else None
             if self.waiting_for is None:
-                return f"{name} opens {when}." if when else f"{name} opens soon."
+                return _t('%(name)s opens %(when)s.', name=name, when=when) if when else _t('%(name)s opens soon.', name=name)
             if when and self.available_at and self.available_at > now:
-                return f"{name} opens {when}, once you have finished module {self.waiting_for}."
+                return _t('%(name)s opens %(when)s, once you have finished module %(waiting_for)s.', name=name, when=when, waiting_for=self.waiting_for)
             if self.available_at is not None:
-                return f"{name} opens as soon as you have finished module {self.waiting_for}."
-            return f"{name} opens after you have finished module {self.waiting_for}."
-        return f"{name} is open."
+                return _t('%(name)s opens as soon as you have finished module %(waiting_for)s.', name=name, waiting_for=self.waiting_for)
+            return _t('%(name)s opens after you have finished module %(waiting_for)s.', name=name, waiting_for=self.waiting_for)
+        return _t('%(name)s is open.', name=name)
 
 
 def _when(at: datetime, now: datetime) -> str:
     if at.date() == now.date():
-        return f"later today, at {at:%H:%M} UTC"
+        return _t('later today, at %(at)s UTC', at=f"{at:%H:%M}")
     if at.date() == (now + timedelta(days=1)).date():
-        return f"tomorrow, {at:%A %-d %B}"
-    return f"on {at:%A %-d %B}" + (f" {at:%Y}" if at.year != now.year else "")
+        return _t('tomorrow, %(at)s', at=i18n.format_when(at, "%A %-d %B"))
+    return _t("on %(day)s", day=i18n.format_when(at, "%A %-d %B %Y" if at.year != now.year else "%A %-d %B"))
 
 
 @dataclass(frozen=True)
