@@ -128,7 +128,7 @@ def register_form(request: Request, user: PageUserOptional, safe: str = "") -> R
     if safe == "no":          # not safe right now: the help page, not a sign-up form (issue 12)
         return redirect("/help")
     if safe != "yes":
-        return render(request, "auth/register_safe.html", {"page_title": "Before you start"})
+        return render(request, "auth/register_safe.html", {"page_title": _t('Before you start')})
     return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": True})
 
 
@@ -149,7 +149,7 @@ def register(request: Request, session: SessionDep,
         email_ok=_looks_like_email(email), password=password, email=email, phone=phone, dob=date_of_birth,
         consent=consent)
     if under_18 and not errors:   # no account; nothing stored
-        return render(request, "auth/register_under18.html", {"page_title": "Help for young people"})
+        return render(request, "auth/register_under18.html", {"page_title": _t('Help for young people')})
     if not errors:
         try:
             signup.register(session, email=email, password=password, display_name=display_name, consent=True,
@@ -187,7 +187,7 @@ def device_label(user_agent: str | None, kind: str) -> str:
         return "An app" + (f" on {system}" if system else "")
     if browser or system:
         return f"{browser or 'A browser'}" + (f" on {system}" if system else "")
-    return "Unknown device"
+    return _t('Unknown device')
 
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
@@ -255,13 +255,13 @@ def revoke_others(request: Request, session: SessionDep, user: PageUser) -> Resp
 
 # ---------------------------------------------------------------- forgotten password
 
-SENT = ("If an account exists for that address, we have sent a link to it. The link works once, "
+SENT = N_("If an account exists for that address, we have sent a link to it. The link works once, "
         "for 30 minutes. If nothing arrives within a few minutes, check your spam folder or ask again.")
 
 
 @router.get("/forgot-password")
 def forgot_form(request: Request, user: PageUserOptional, sent: int = 0) -> Response:
-    return render(request, "auth/forgot.html", {"errors": {}, "email": "", "sent": SENT if sent else None})
+    return render(request, "auth/forgot.html", {"errors": {}, "email": "", "sent": _t(SENT) if sent else None})
 
 
 @router.post("/forgot-password")

@@ -20,13 +20,13 @@ from app.accounts.models import PasswordResetToken, Role, User
 from app.audit import service as audit
 from app.config import get_settings
 from app.errors import AppError, InvalidInput
-from app.i18n import _t
+from app.i18n import N_, _t
 from app.security import passwords
 
 CONFIRM_TTL = timedelta(days=3)
 MAX_EXISTING_NOTICES_PER_HOUR = 3  # "you already have an account" e-mails per address
 
-CHECK_EMAIL = ("Thank you. We have sent an e-mail to that address. Open it to finish: it says what to do "
+CHECK_EMAIL = N_("Thank you. We have sent an e-mail to that address. Open it to finish: it says what to do "
                "next. If nothing arrives within a few minutes, check your spam folder.")
 
 

@@ -65,7 +65,7 @@ def checkins(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "due_minutes": sum(MINUTES[k] for k in due.remaining),
         "latest": latest, "pending": pending,
         "instruments": scoring.INSTRUMENTS, "titles": TITLES, "minutes": MINUTES,
-        "band_label": charts.band_label, "page_title": "Check-ins"})
+        "band_label": charts.band_label, "page_title": _t('Check-ins')})
 
 
 @router.get("/checkins/history")
@@ -74,7 +74,7 @@ def history(request: Request, session: SessionDep, patient: PagePatient) -> Resp
     return render(request, "patient/checkin_history.html", {
         "by_instrument": {k: [v for v in views if v.instrument == k] for k in scoring.INSTRUMENTS},
         "instruments": scoring.INSTRUMENTS, "titles": TITLES, "band_label": charts.band_label,
-        "page_title": "Your past check-ins"})
+        "page_title": _t('Your past check-ins')})
 
 
 # ---------------------------------------------------------------- result
@@ -104,7 +104,7 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
         "emergency": escalation.pathway_out("emergency"),
         "item9_any": item9_any or bool(rule_names & rules.SAFETY_PLAN_RULES),
         "alert_statuses": _alert_statuses(session, patient) if a.flags else [],
-        "page_title": f"Your {spec.name} result",
+        "page_title": _t('Your %(name)s result', name=spec.name),
     }
 
 
@@ -144,7 +144,7 @@ def _item9_page(request: Request, a: service.AssessmentView, errors: dict[str, s
     spec = scoring.PHQ9
     return render(request, "patient/checkin_item9.html", {
         "a": a, "spec": spec, "item": spec.items[scoring.PHQ9_SUICIDE_ITEM - 1],
-        "options": _options(spec), "errors": errors, "page_title": "One more question"},
+        "options": _options(spec), "errors": errors, "page_title": _t('One more question')},
         status_code=status_code)
 
 
@@ -199,7 +199,7 @@ def progress(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "scores": score_charts, "streak": diary.streak(session, patient.id),
         **_outcome(session, patient),
         "mood_days": MOOD_CHART_DAYS, "enrolled_at": accounts.enrolled_at(patient),
-        "page_title": "Your progress"})
+        "page_title": _t('Your progress')})
 
 
 # ---------------------------------------------------------------- the weekly check-in flow
@@ -273,7 +273,7 @@ def weekly_result(request: Request, session: SessionDep, patient: PagePatient,
         "has_plan": any(r["has_plan"] for r in results),
         "alert_statuses": _alert_statuses(session, patient) if all_flags else [],
         "taken_at": views[-1].taken_at, "next": nxt, "next_label": _next_label(nxt),
-        "page_title": "Your check-in results"})
+        "page_title": _t('Your check-in results')})
 
 
 # ---------------------------------------------------------------- the forms

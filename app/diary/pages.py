@@ -150,7 +150,7 @@ def _diary_page(request: Request, session: SessionDep, patient: User, form: Diar
         "total": service.count(session, patient.id),
         "saved": saved, "pathway": saved.escalation if saved else None,
         "care": _care_team(session, patient, saved) if saved and saved.escalation else None,
-        "notice": notice, "page_title": "Mood diary",
+        "notice": notice, "page_title": _t('Mood diary'),
     })
     return render(request, "patient/diary.html", ctx, status_code=status_code)
 
@@ -201,7 +201,7 @@ def entries(request: Request, session: SessionDep, patient: PagePatient,
     rows = service.list_for(session, patient.id, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(request, "patient/diary_entries.html", {
         "entries": rows[:PAGE_SIZE], "page": page, "has_more": len(rows) > PAGE_SIZE,
-        "emotions": EMOTIONS, "notice": NOTICES.get(notice or ""), "page_title": "All diary entries"})
+        "emotions": EMOTIONS, "notice": NOTICES.get(notice or ""), "page_title": _t('All diary entries')})
 
 
 @router.get("/diary/week")
@@ -212,14 +212,14 @@ def week(request: Request, session: SessionDep, patient: PagePatient,
         start = None
     w = service.week(session, patient.id, start)
     return render(request, "patient/diary_week.html", {
-        "week": w, "emotions": EMOTIONS, "today": today, "page_title": "Your week"})
+        "week": w, "emotions": EMOTIONS, "today": today, "page_title": _t('Your week')})
 
 
 @router.get("/diary/{entry_id}/edit")
 def edit_form(request: Request, session: SessionDep, patient: PagePatient, entry_id: uuid.UUID) -> Response:
     entry = service.get(session, patient.id, entry_id)
     return render(request, "patient/diary_edit.html", {
-        **_form_context(DiaryForm.of(entry), {}), "entry": entry, "page_title": "Change a diary entry"})
+        **_form_context(DiaryForm.of(entry), {}), "entry": entry, "page_title": _t('Change a diary entry')})
 
 
 @router.post("/diary/{entry_id}/edit")
@@ -243,7 +243,7 @@ def edit(request: Request, session: SessionDep, patient: PagePatient, entry_id: 
                 return redirect(f"/diary?saved={updated.id}&notice=updated")
             return redirect("/diary/entries?notice=updated")
     return render(request, "patient/diary_edit.html", {
-        **_form_context(form, errors), "entry": entry, "page_title": "Change a diary entry"},
+        **_form_context(form, errors), "entry": entry, "page_title": _t('Change a diary entry')},
         status_code=422)
 
 
@@ -252,7 +252,7 @@ def delete_confirm(request: Request, session: SessionDep, patient: PagePatient,
                    entry_id: uuid.UUID) -> Response:
     entry = service.get(session, patient.id, entry_id)
     return render(request, "patient/diary_delete.html", {"entry": entry, "emotions": EMOTIONS,
-                                                          "page_title": "Delete a diary entry"})
+                                                          "page_title": _t('Delete a diary entry')})
 
 
 @router.post("/diary/{entry_id}/delete")

@@ -49,7 +49,7 @@ def _page(request: Request, session: Session, actor: User, page: int, *, errors:
     return render(request, "admin/assign_bulk.html", {
         "people": people, "total": total, "page": page, "pages": max(1, math.ceil(total / admin.PAGE_SIZE)),
         "clinicians": admin.clinician_choices(session, []), "errors": errors or {}, "chosen": set(chosen or []),
-        "clinician_id": clinician_id, "notice": notice, "page_title": "Assign patients"}, status_code=status_code)
+        "clinician_id": clinician_id, "notice": notice, "page_title": _t('Assign patients')}, status_code=status_code)
 
 
 @router.get("/admin/assign")

@@ -20,7 +20,7 @@ from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(tags=["data rights"])
 
-EMAIL_SENT = ("If that address can be used, we have sent a link to it; the change happens when "
+EMAIL_SENT = N_("If that address can be used, we have sent a link to it; the change happens when "
               "the link is followed (within 24 hours). We have also told your current address.")
 FHIR_JSON = "application/fhir+json"
 
@@ -30,7 +30,7 @@ def change_email(body: EmailChangeIn, user: CurrentUser, session: SessionDep) ->
     """Ask to change the e-mail address (current password required). The same answer whether
     or not the new address already belongs to an account."""
     service.request_email_change(session, user, body.email, body.password)
-    return AcceptedOut(status="sent", message=EMAIL_SENT)
+    return AcceptedOut(status="sent", message=_t(EMAIL_SENT))
 
 
 def _consent(session: SessionDep, user: Any) -> ConsentOut:

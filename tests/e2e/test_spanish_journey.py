@@ -84,13 +84,18 @@ def test_spanish_journey(page, spanish_server, shots) -> None:  # type: ignore[n
     spanish(j, "phq9")
     answer(page, PHQ9, 1)
     page.get_by_role("button", name="Siguiente: las preguntas sobre ansiedad").click()
+    # item 9 above 0: the result comes at once, with the crisis services of the Spain example
+    expect(page.get_by_role("link", name="Seguir con las siguientes preguntas")).to_be_visible()
+    spanish(j, "phq9-result")
+    expect(page.locator('a[href="tel:024"]').first).to_be_visible()
+    expect(page.locator('a[href="tel:112"]').first).to_be_visible()
+    expect(page.get_by_text("Línea 024 de atención a la conducta suicida").first).to_be_visible()
+    page.get_by_role("link", name="Seguir con las siguientes preguntas").click()
     spanish(j, "gad7")
     answer(page, GAD7, 1)
     page.get_by_role("button", name="Ver mi resultado").click()
-    expect(page).to_have_url(re.compile(r"/checkins/weekly/result"))
+    expect(page).to_have_url(re.compile(r"/checkins/"))
     spanish(j, "result")
-    expect(page.locator('a[href="tel:024"]').first).to_be_visible()     # the Spain example's crisis line
-    expect(page.locator('a[href="tel:112"]').first).to_be_visible()
 
     j.goto("/modules/thoughts-feelings-actions")
     spanish(j, "module-1")
