@@ -71,7 +71,7 @@ bench-tools:
 translations: $(VENV)/.run-installed
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k _t -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output \
 	  --omit-header --project="Steady Steps" -o locale/messages.pot .
-	$(BIN)/pybabel update -i locale/messages.pot -d locale --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(BIN)/pybabel update -i locale/messages.pot -d locale --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d locale --statistics
 
 clean:
