@@ -376,12 +376,18 @@ def summary(programme: Programme) -> str:
 def main() -> int:
     from app.config import get_settings
 
+    from app.programme import locales
     try:
         programme = load(Path(get_settings().content_dir))
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 1
     print(summary(programme))
+    others, problems = locales.load_all(programme, Path(get_settings().content_dir))
+    for code in others:
+        print(f"translation {code}: {'see the warnings below' if problems else 'every module mirrors the default'}")
+    for p in problems:
+        print(f"  warning: {p}")
     return 0
 
 
