@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app import clock
+from app import clock, i18n
 from app.accounts.dependencies import PagePatient
 from app.accounts.models import User
 from app.db import SessionDep
@@ -90,7 +90,8 @@ class DiaryForm:
         else:
             values["emotions"] = list(dict.fromkeys(self.emotions))
         if len(self.note) > NOTE_MAX:
-            errors["note"] = _t('Please keep the note to %(NOTE_MAX)s characters (it has %(note)s).', NOTE_MAX=NOTE_MAX, note=len(self.note))
+            errors["note"] = _t('Please keep the note to %(NOTE_MAX)s characters (it has %(note)s).',
+                                NOTE_MAX=i18n.format_number(NOTE_MAX), note=i18n.format_number(len(self.note)))
         else:
             values["note"] = self.note.strip() or None
         if self.sleep_hours:
