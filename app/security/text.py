@@ -137,11 +137,14 @@ class TextGuard:
             ctype_out = b"application/json"
         else:
             from html import escape
-            out = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Please check what you typed"
-                   "</title></head><body><main><h1>Please check what you typed</h1>"
-                   f"<p>{escape(field.replace('_', ' '))}: {escape(msg)}</p><p>Nothing was saved. Go back to "
-                   "change it; what you typed is still there.</p><p><a href=\"/help\">Get help now</a></p>"
-                   "</main></body></html>").encode()
+
+            from app import i18n
+            title, code = _t("Please check what you typed"), i18n.current()
+            kept, help_now = _t("Nothing was saved. Go back to change it; what you typed is still there."), _t("Get help now")
+            out = (f"<!doctype html><html lang=\"{i18n.html_lang(code)}\" dir=\"{i18n.direction(code)}\"><head>"
+                   f"<meta charset=\"utf-8\"><title>{title}</title></head><body><main><h1>{title}</h1>"
+                   f"<p>{escape(field.replace('_', ' '))}: {escape(msg)}</p><p>{kept}</p>"
+                   f"<p><a href=\"/help\">{help_now}</a></p></main></body></html>").encode()
             ctype_out = b"text/html; charset=utf-8"
         await send({"type": "http.response.start", "status": 422,
                     "headers": [(b"content-type", ctype_out), (b"content-length", str(len(out)).encode())]})
