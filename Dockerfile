@@ -19,6 +19,7 @@ COPY templates ./templates
 COPY static ./static
 COPY modules_content ./modules_content
 COPY escalation ./escalation
+COPY locale ./locale
 RUN mkdir -p data && chown icbt:icbt data
 USER icbt
 EXPOSE 8000

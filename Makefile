@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 XDIST := -n $(PYTEST_WORKERS)
 
-.PHONY: run test test-fast test-sqlite test-postgres test-e2e migrate demo bench bench-scale bench-tools coverage clean
+.PHONY: translations run test test-fast test-sqlite test-postgres test-e2e migrate demo bench bench-scale bench-tools coverage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,15 @@ bench-scale: $(VENV)/.run-installed bench-tools
 bench-tools:
 	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+## Interface catalogues (app.i18n): extract every marked string into locale/messages.pot, merge
+## it into each locale/<code>/LC_MESSAGES/messages.po, compile the .mo files (the server also
+## compiles the .po files itself at start, so a fresh clone needs no build step).
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _t -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output \
+	  --omit-header --project="Steady Steps" -o locale/messages.pot .
+	$(BIN)/pybabel update -i locale/messages.pot -d locale --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d locale --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov

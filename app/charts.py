@@ -18,11 +18,12 @@ from typing import Final
 from markupsafe import Markup, escape
 
 from app.assessments import scoring
+from app.i18n import N_, _t
 
 #: Plain words for the severity bands (API value -> words a patient reads).
 BAND_LABELS: Final[dict[str, str]] = {
-    "minimal": "Minimal", "mild": "Mild", "moderate": "Moderate",
-    "moderately_severe": "Moderately severe", "severe": "Severe",
+    "minimal": N_("Minimal"), "mild": N_("Mild"), "moderate": N_("Moderate"),
+    "moderately_severe": N_("Moderately severe"), "severe": N_("Severe"),
 }
 #: Muted fills, lowest band first; calm rather than alarming.
 BAND_FILLS: Final[dict[str, str]] = {
@@ -56,7 +57,7 @@ class Chart:
 
 
 def band_label(band: str | None) -> str:
-    return BAND_LABELS.get(band or "", "No score")
+    return _t(BAND_LABELS.get(band or "", N_("No score")))
 
 
 def _day(d: datetime | date) -> str:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     mail_from: str = "icbt@localhost"
     # The time zone a patient has until they choose one (IANA name; app.reminders).
     default_time_zone: str = "Europe/London"
+    # The language of the interface for visitors whose browser asks for none we have, and for
+    # accounts that have not chosen one (app.i18n: "en", or a catalogue under locale/, e.g. "es").
+    default_locale: str = Field("en", min_length=2, max_length=16)
     # Where mail goes: "smtp" (ICBT_SMTP_HOST), or, for development without a mail server,
     # "file" (appended to ICBT_MAIL_FILE) or "console" (printed). Default: smtp, except in
     # development without ICBT_SMTP_HOST, where it is "file".
@@ -118,6 +121,14 @@ class Settings(BaseSettings):
     def _known_zone(cls, v: str) -> str:
         from app.reminders.timing import zone
         zone(v)  # ValueError (a validation error naming the setting) for a name that is not IANA
+        return v
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, v: str) -> str:
+        from app.i18n import available
+        if v not in available():
+            raise ValueError(f"{v!r} is not one of the languages with a catalogue ({', '.join(available())})")
         return v
 
     @field_validator("database_url")

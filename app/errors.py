@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import N_
+
 
 class AppError(Exception):
     status_code = 400
     code = "bad_request"
-    title = "Something went wrong"
+    title = N_("Something went wrong")
 
     def __init__(self, detail: str | None = None, *, code: str | None = None,
                  headers: dict[str, str] | None = None) -> None:
@@ -23,29 +25,29 @@ class AppError(Exception):
 
 
 class NotAuthenticated(AppError):
-    status_code, code, title = 401, "not_authenticated", "Please sign in to continue."
+    status_code, code, title = 401, "not_authenticated", N_("Please sign in to continue.")
 
 
 class Forbidden(AppError):
-    status_code, code, title = 403, "forbidden", "You do not have access to this."
+    status_code, code, title = 403, "forbidden", N_("You do not have access to this.")
 
 
 class NotFound(AppError):
-    status_code, code, title = 404, "not_found", "We could not find that page."
+    status_code, code, title = 404, "not_found", N_("We could not find that page.")
 
 
 class Conflict(AppError):
-    status_code, code, title = 409, "conflict", "That conflicts with something that already exists."
+    status_code, code, title = 409, "conflict", N_("That conflicts with something that already exists.")
 
 
 class TooManyRequests(AppError):
-    status_code, code, title = 429, "too_many_requests", "Too many attempts. Please wait a moment and try again."
+    status_code, code, title = 429, "too_many_requests", N_("Too many attempts. Please wait a moment and try again.")
 
 
 class InvalidInput(AppError):
     """A business-rule validation failure the schema could not express (still 422)."""
 
-    status_code, code, title = 422, "invalid_input", "Some of the answers need another look."
+    status_code, code, title = 422, "invalid_input", N_("Some of the answers need another look.")
 
     def __init__(self, detail: str, *, field: str | None = None, **kw: Any) -> None:
         super().__init__(detail, **kw)

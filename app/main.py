@@ -19,6 +19,8 @@ from app.accounts.dependencies import load_browser_session
 from app.config import ROOT, get_settings
 from app.db import get_db
 from app.errors import AppError, NotAuthenticated
+from app.i18n import N_
+from app.i18n_middleware import LocaleMiddleware
 from app.security import csrf
 from app.security.headers import SecurityHeaders
 from app.web import redirect, render
@@ -97,7 +99,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        detail = "We could not find that page." if exc.status_code == 404 else str(exc.detail)
+        detail = N_("We could not find that page.") if exc.status_code == 404 else str(exc.detail)
         if _wants_json(request):
             return JSONResponse({"error": code, "detail": detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
@@ -111,7 +113,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"error": "validation_error", "detail": errors}, status_code=422)
         return render(request, "errors/error.html",
-                      {"status": 422, "title": "Some of the answers need another look.",
+                      {"status": 422, "title": N_("Some of the answers need another look."),
                        "detail": "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors)},
                       status_code=422)
 
@@ -122,8 +124,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"error": "internal_error", "detail": "Something went wrong on our side."},
                                 status_code=500)
         return render(request, "errors/error.html",
-                      {"status": 500, "title": "Something went wrong on our side.",
-                       "detail": "Please try again. If you need help now, use the Get help now link."},
+                      {"status": 500, "title": N_("Something went wrong on our side."),
+                       "detail": N_("Please try again. If you need help now, use the Get help now link.")},
                       status_code=500)
 
 
@@ -195,6 +197,7 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # innermost of the three: headers still apply
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     app.add_middleware(csrf.AnonCookieMiddleware, secure=settings.env.value != "development")
+    app.add_middleware(LocaleMiddleware, secure=settings.env.value != "development")
     _install_docs(app)  # before /static: it mounts /static/swagger
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 

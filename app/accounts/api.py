@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
 from app.security import sessions
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(tags=["accounts"])
 
@@ -27,7 +28,7 @@ def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
     """The same 202 and body whether or not the address already has an account (security item
     30); the e-mail sent to the address says which it was and what to do next."""
     if not get_settings().self_registration:
-        raise Forbidden("Registration is by invitation from your clinic.", code="registration_closed")
+        raise Forbidden(_t('Registration is by invitation from your clinic.'), code="registration_closed")
     signup.register(session, email=body.email, password=body.password,
                     display_name=body.display_name, consent=body.consent, phone=body.phone)
     return RegisterOut()
@@ -59,7 +60,7 @@ def logout(user: CurrentUser, session: SessionDep,
 def me(user: CurrentUser, session: SessionDep) -> MeOut:
     return MeOut(id=user.id, email=service.email_of(session, user), role=user.role.value,
                  display_name=service.display_name_of(session, user), enrolled_at=user.enrolled_at,
-                 time_zone=_zone_name(session, user))
+                 time_zone=_zone_name(session, user), language=user.locale)
 
 
 def _zone_name(session: SessionDep, user: User) -> str:
@@ -69,8 +70,8 @@ def _zone_name(session: SessionDep, user: User) -> str:
 
 @router.patch("/me", response_model=MeOut)
 def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
-    """Change `display_name` (empty or null clears it) and `time_zone` (an IANA name; 422 naming
-    it otherwise). The e-mail address changes through `POST /api/v1/me/email` (confirmed by a
+    """Change `display_name` (empty or null clears it), `time_zone` (an IANA name; 422 naming
+    it otherwise) and `language` (an interface language, app.i18n; null: follow the browser). The e-mail address changes through `POST /api/v1/me/email` (confirmed by a
     link to the new address)."""
     from app.privacy import service as privacy
 
@@ -79,4 +80,6 @@ def update_me(body: MeIn, user: CurrentUser, session: SessionDep) -> MeOut:
     if body.time_zone is not None:
         from app.reminders import service as reminders
         reminders.set_time_zone(session, user.id, body.time_zone)
+    if "language" in body.model_fields_set:
+        service.set_locale(session, user, body.language)
     return me(user, session)

@@ -13,6 +13,7 @@ from app.accounts.models import AuthSession, Role, User
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated
 from app.security import sessions
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -38,6 +39,12 @@ def load_browser_session(request: Request, session: SessionDep) -> User | None:
     request.state.auth_session, request.state.csrf_token = auth, auth.csrf_token
     request.state.user = _snapshot(user)
     request.state.time_zone = _time_zone(session, user)
+    if user.locale:   # the account's own language beats the cookie and the browser (app.i18n)
+        from app import i18n
+        chosen = i18n.pick(user.locale)
+        if chosen:
+            request.state.locale = chosen
+            i18n.set_current(chosen)
     return user
 
 
@@ -56,7 +63,7 @@ def load_bearer(request: Request, session: SessionDep,
                 token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
     found = sessions.lookup(session, token, "bearer")
     if found is None:
-        raise NotAuthenticated("Sign in to get a token: POST /api/v1/auth/token.",
+        raise NotAuthenticated(_t('Sign in to get a token: POST /api/v1/auth/token.'),
                                headers={"WWW-Authenticate": "Bearer"})
     request.state.auth_session, request.state.user = found
     return found[1]
@@ -68,7 +75,7 @@ def _role(user: User | None, *roles: Role) -> User:
     if user is None:
         raise NotAuthenticated()
     if user.role not in roles:
-        raise Forbidden("This part of the service is for another kind of account.", code="wrong_role")
+        raise Forbidden(_t('This part of the service is for another kind of account.'), code="wrong_role")
     return user
 
 

@@ -33,6 +33,8 @@ class User(UUIDPk, Timestamps, Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # None while a self-registered address waits for confirmation (ICBT_CONFIRM_EMAIL)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The interface language the person chose (app.i18n); None: their browser's, else the default.
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class AuthSession(UUIDPk, Base):

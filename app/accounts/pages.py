@@ -16,18 +16,20 @@ from app.db import SessionDep
 from app.errors import InvalidInput, TooManyRequests
 from app.security import sessions
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {
-    "signed-out": "You have signed out.",
-    "password-changed": "Your password has been changed. Please sign in again.",
-    "sessions-revoked": "You have been signed out everywhere else.",
-    "password-reset": "Your password has been reset. You can sign in now.",
-    "password-set": "Your password is set. You can sign in now.",
-    "contact-saved": "Your contact details are saved.",
-    "reminders-saved": "Your reminder choices are saved.",
-    "email-confirmed": "Thank you: your e-mail address is confirmed. You can sign in now.",
+    "signed-out": N_("You have signed out."),
+    "password-changed": N_("Your password has been changed. Please sign in again."),
+    "sessions-revoked": N_("You have been signed out everywhere else."),
+    "password-reset": N_("Your password has been reset. You can sign in now."),
+    "password-set": N_("Your password is set. You can sign in now."),
+    "contact-saved": N_("Your contact details are saved."),
+    "reminders-saved": N_("Your reminder choices are saved."),
+    "email-confirmed": N_("Thank you: your e-mail address is confirmed. You can sign in now."),
+    "language-saved": N_("Your language is saved."),
 }
 
 
@@ -126,7 +128,7 @@ def register_form(request: Request, user: PageUserOptional, safe: str = "") -> R
     if safe == "no":          # not safe right now: the help page, not a sign-up form (issue 12)
         return redirect("/help")
     if safe != "yes":
-        return render(request, "auth/register_safe.html", {"page_title": "Before you start"})
+        return render(request, "auth/register_safe.html", {"page_title": _t('Before you start')})
     return render(request, "auth/register.html", {"errors": {}, "form": {}, "open": True})
 
 
@@ -147,7 +149,7 @@ def register(request: Request, session: SessionDep,
         email_ok=_looks_like_email(email), password=password, email=email, phone=phone, dob=date_of_birth,
         consent=consent)
     if under_18 and not errors:   # no account; nothing stored
-        return render(request, "auth/register_under18.html", {"page_title": "Help for young people"})
+        return render(request, "auth/register_under18.html", {"page_title": _t('Help for young people')})
     if not errors:
         try:
             signup.register(session, email=email, password=password, display_name=display_name, consent=True,
@@ -185,7 +187,7 @@ def device_label(user_agent: str | None, kind: str) -> str:
         return "An app" + (f" on {system}" if system else "")
     if browser or system:
         return f"{browser or 'A browser'}" + (f" on {system}" if system else "")
-    return "Unknown device"
+    return _t('Unknown device')
 
 
 def _account_page(request: Request, session: SessionDep, user: User, errors: dict[str, str],
@@ -236,6 +238,15 @@ def change_password(request: Request, session: SessionDep, user: PageUser,
     return resp
 
 
+@router.post("/account/language")
+def change_language(request: Request, session: SessionDep, user: PageUser,
+                    language: Annotated[str, Form(max_length=16)] = "") -> Response:
+    """The interface language (app.i18n); empty: follow the browser. An unknown code is ignored."""
+    from app import i18n
+    service.set_locale(session, user, i18n.pick(language))
+    return redirect("/account?notice=language-saved#language")
+
+
 @router.post("/account/sessions/revoke-others")
 def revoke_others(request: Request, session: SessionDep, user: PageUser) -> Response:
     sessions.revoke_all(session, user.id, except_id=request.state.auth_session.id)
@@ -244,13 +255,13 @@ def revoke_others(request: Request, session: SessionDep, user: PageUser) -> Resp
 
 # ---------------------------------------------------------------- forgotten password
 
-SENT = ("If an account exists for that address, we have sent a link to it. The link works once, "
+SENT = N_("If an account exists for that address, we have sent a link to it. The link works once, "
         "for 30 minutes. If nothing arrives within a few minutes, check your spam folder or ask again.")
 
 
 @router.get("/forgot-password")
 def forgot_form(request: Request, user: PageUserOptional, sent: int = 0) -> Response:
-    return render(request, "auth/forgot.html", {"errors": {}, "email": "", "sent": SENT if sent else None})
+    return render(request, "auth/forgot.html", {"errors": {}, "email": "", "sent": _t(SENT) if sent else None})
 
 
 @router.post("/forgot-password")

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import service
 from app.accounts.models import PasswordResetToken, Role, User
 from app.audit import service as audit
@@ -22,6 +22,7 @@ from app.config import get_settings
 from app.db import begin_write
 from app.errors import AppError, InvalidInput
 from app.security import passwords
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 RESET_TTL = timedelta(minutes=30)
 INVITE_TTL = timedelta(hours=72)
@@ -69,12 +70,13 @@ def request_reset(session: Session, email: str) -> None:
                      record_id=user.id if user else None, outcome="not_sent")
         return
     _issue(session, user, "reset", hashed)
-    mail.enqueue(session, kind="password_reset", user_id=user.id,
-                 subject="Reset your Steady Steps password",
-                 body=("Someone (we hope you) asked to reset the password of your Steady Steps account.\n\n"
-                       f"To choose a new password, open this link within 30 minutes:\n\n{link_for(token)}\n\n"
-                       "The link works once. If you did not ask for this, you can ignore this e-mail: "
-                       "your password has not changed.\n"))
+    with i18n.using(user.locale or i18n.current()):   # the account's language
+        mail.enqueue(session, kind="password_reset", user_id=user.id,
+                     subject=_t("Reset your Steady Steps password"),
+                     body=_t("Someone (we hope you) asked to reset the password of your Steady Steps account.\n\n"
+                             "To choose a new password, open this link within 30 minutes:\n\n%(link)s\n\n"
+                             "The link works once. If you did not ask for this, you can ignore this e-mail: "
+                             "your password has not changed.\n", link=link_for(token)))
     audit.record(session, action="password.reset_request", actor_id=user.id, actor_role=user.role.value,
                  record_type="user", record_id=user.id)
 
@@ -85,15 +87,17 @@ def send_invitation(session: Session, user: User, *, actor: User) -> None:
 
     token = secrets.token_urlsafe(32)
     _issue(session, user, "invite", token_hash(token))
-    if user.role == Role.patient:
-        intro = ("Your clinic has set up a Steady Steps account for you. Steady Steps is a self-help "
-                 "programme with short weekly modules, a mood diary and a weekly check-in.")
-    else:
-        intro = f"An administrator has set up a Steady Steps {user.role.value} account for you."
-    mail.enqueue(session, kind="invitation", user_id=user.id, subject="Your Steady Steps account",
-                 body=(f"{intro}\n\nTo choose your password and sign in, open this link within 3 days:\n\n"
-                       f"{link_for(token)}\n\nThe link works once. If it has expired, use "
-                       "\"Forgotten your password?\" on the sign-in page to get a new one.\n"))
+    with i18n.using(user.locale or i18n.default_locale()):   # the clinic's language until they choose
+        if user.role == Role.patient:
+            intro = _t("Your clinic has set up a Steady Steps account for you. Steady Steps is a self-help "
+                       "programme with short weekly modules, a mood diary and a weekly check-in.")
+        else:
+            intro = _t("An administrator has set up a Steady Steps %(role)s account for you.", role=user.role.value)
+        mail.enqueue(session, kind="invitation", user_id=user.id, subject=_t("Your Steady Steps account"),
+                     body=_t("%(intro)s\n\nTo choose your password and sign in, open this link within 3 days:\n\n"
+                             "%(link)s\n\nThe link works once. If it has expired, use "
+                             "\"Forgotten your password?\" on the sign-in page to get a new one.\n",
+                             intro=intro, link=link_for(token)))
     audit.record(session, action="account.invite", actor_id=actor.id, actor_role=actor.role.value,
                  patient_id=user.id if user.role == Role.patient else None, record_type="user", record_id=user.id)
 
@@ -140,9 +144,9 @@ def complete(session: Session, token: str, password: str, confirm: str, *, conse
     if problem:
         raise InvalidInput(problem, field="password")
     if password != confirm:
-        raise InvalidInput("The two passwords are not the same.", field="confirm")
+        raise InvalidInput(_t('The two passwords are not the same.'), field="confirm")
     if needs_consent(user) and not consent:
-        raise InvalidInput("To use the programme, please agree to the terms and privacy notice.", field="consent")
+        raise InvalidInput(_t('To use the programme, please agree to the terms and privacy notice.'), field="consent")
     hashed = passwords.hash_password(password)  # before any write: no lock held while hashing
     now = clock.now()
     begin_write(session)

@@ -49,6 +49,7 @@ class MeOut(UserOut):
     display_name: str | None
     enrolled_at: datetime | None
     time_zone: str | None = None  # IANA name (app.reminders); times and diary days follow it
+    language: str | None = None   # the interface language chosen (app.i18n); null: the browser's
 
 
 class MeIn(BaseModel):
@@ -58,6 +59,19 @@ class MeIn(BaseModel):
 
     display_name: str | None = Field(None, max_length=80)
     time_zone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/London")
+    language: str | None = Field(None, max_length=16, description="An interface language code, e.g. en or es; "
+                                 "null: follow the browser")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, v: str | None) -> str | None:
+        from app import i18n
+        if v is None:
+            return None
+        found = i18n.pick(v)
+        if found is None:
+            raise ValueError(f"must be one of {', '.join(i18n.available())}")
+        return found
 
     @field_validator("display_name")
     @classmethod

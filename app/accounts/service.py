@@ -16,6 +16,7 @@ from app.audit import service as audit
 from app.db import begin_write
 from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.security import crypto, passwords
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 CONSENT_VERSION = "2026-11"
 BACKOFF_FREE_FAILURES = 3        # failures before the backoff starts
@@ -61,7 +62,7 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
         if problem:
             raise InvalidInput(problem, field="password")
     if find_by_email(session, email) is not None:
-        raise Conflict("An account with this email address already exists. Try signing in instead.",
+        raise Conflict(_t('An account with this email address already exists. Try signing in instead.'),
                        code="email_taken")
     hashed = passwords.hash_password(password) if password is not None else passwords.unusable_hash()
     now = clock.now()
@@ -130,8 +131,7 @@ def _check_backoff(session: Session, key: str) -> None:
     if locked_until is not None and locked_until > now:
         wait = int((locked_until - now).total_seconds()) + 1
         when = f"{wait} seconds" if wait <= 90 else f"{(wait + 59) // 60} minutes"
-        raise TooManyRequests(f"Too many attempts. Please wait {when} and try again"
-                              " (or use \"Forgotten your password?\").",
+        raise TooManyRequests(_t('Too many attempts. Please wait %(when)s and try again (or use "Forgotten your password?").', when=when),
                               headers={"Retry-After": str(wait)})
 
 
@@ -204,7 +204,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
             _record_failure(session, key)
             audit.record(session, action="password.change", actor_id=user.id, actor_role=user.role.value,
                          record_type="user", record_id=user.id, outcome="failure")
-            raise InvalidInput("Your current password is not right.", field="current_password")
+            raise InvalidInput(_t('Your current password is not right.'), field="current_password")
         problem = passwords.password_problem(new, email=email)
         if problem:
             raise InvalidInput(problem, field="new_password")
@@ -228,7 +228,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> No
     from app.security import sessions
 
     if user.id == actor.id and not active:
-        raise InvalidInput("You cannot disable your own account.", field="active")
+        raise InvalidInput(_t('You cannot disable your own account.'), field="active")
     user.is_active = active
     if not active:
         expire_reset_tokens(session, user.id)
@@ -243,9 +243,9 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> No
 
 def assign(session: Session, patient: User, clinician: User, *, actor: User | None = None) -> Assignment:
     if patient.role != Role.patient:
-        raise InvalidInput("That account is not a patient.", field="patient")
+        raise InvalidInput(_t('That account is not a patient.'), field="patient")
     if clinician.role != Role.clinician:
-        raise InvalidInput("That account is not a clinician.", field="clinician")
+        raise InvalidInput(_t('That account is not a clinician.'), field="clinician")
     existing = session.scalars(select(Assignment).where(
         Assignment.patient_id == patient.id, Assignment.clinician_id == clinician.id)).first()
     if existing is not None:
@@ -288,3 +288,11 @@ def get_user(session: Session, user_id: uuid.UUID) -> User | None:
 
 def enrolled_at(user: User) -> datetime:
     return user.enrolled_at or user.created_at
+
+
+def set_locale(session: Session, user: User, code: str | None) -> None:
+    """The interface language the person chose (app.i18n), or None to follow their browser.
+    Pages, e-mails and the lessons follow it."""
+    from app import i18n
+    user.locale = i18n.pick(code) if code else None
+    session.flush()

@@ -20,12 +20,13 @@ from app.accounts.models import PasswordResetToken, Role, User
 from app.audit import service as audit
 from app.config import get_settings
 from app.errors import AppError, InvalidInput
+from app.i18n import N_, _t
 from app.security import passwords
 
 CONFIRM_TTL = timedelta(days=3)
 MAX_EXISTING_NOTICES_PER_HOUR = 3  # "you already have an account" e-mails per address
 
-CHECK_EMAIL = ("Thank you. We have sent an e-mail to that address. Open it to finish: it says what to do "
+CHECK_EMAIL = N_("Thank you. We have sent an e-mail to that address. Open it to finish: it says what to do "
                "next. If nothing arrives within a few minutes, check your spam folder.")
 
 
@@ -60,13 +61,12 @@ def register(session: Session, *, email: str, password: str, display_name: str |
         sent = existing.is_active and count <= MAX_EXISTING_NOTICES_PER_HOUR
         if sent:
             mail.enqueue(session, kind="account_exists", user_id=existing.id,
-                         subject="You already have a Steady Steps account",
-                         body=("Someone (we hope you) tried to create a Steady Steps account with this e-mail "
-                               "address. You already have an account.\n\n"
-                               f"To sign in, go to:\n\n{_base()}/login\n\n"
-                               f"If you have forgotten your password, you can choose a new one here:\n\n"
-                               f"{_base()}/forgot-password\n\n"
-                               "If this was not you, you can ignore this e-mail: nothing has changed.\n"))
+                         subject=_t("You already have a Steady Steps account"),
+                         body=_t("Someone (we hope you) tried to create a Steady Steps account with this e-mail "
+                                 "address. You already have an account.\n\nTo sign in, go to:\n\n%(login)s\n\n"
+                                 "If you have forgotten your password, you can choose a new one here:\n\n"
+                                 "%(forgot)s\n\nIf this was not you, you can ignore this e-mail: nothing has "
+                                 "changed.\n", login=f"{_base()}/login", forgot=f"{_base()}/forgot-password"))
         audit.record(session, action="account.register_existing", actor_id=None, actor_role="anonymous",
                      patient_id=existing.id if existing.role == Role.patient else None, record_type="user",
                      record_id=existing.id, outcome="notified" if sent else "not_sent")
@@ -74,6 +74,9 @@ def register(session: Session, *, email: str, password: str, display_name: str |
     confirm = get_settings().must_confirm_email
     user = service.create_user(session, role=Role.patient, email=email, password=password,
                                display_name=display_name, consent=consent)
+    from app import i18n
+    if i18n.current() != i18n.default_locale():   # signed up in another language: keep it (app.i18n)
+        user.locale = i18n.current()
     if phone:  # the care team must be able to call (issue 12); validated by the caller
         from app.contact import service as contact
         from app.contact.schemas import ContactIn
@@ -82,14 +85,16 @@ def register(session: Session, *, email: str, password: str, display_name: str |
         user.email_confirmed_at = None
         token = secrets.token_urlsafe(32)
         reset._issue(session, user, "confirm", reset.token_hash(token))
-        body = ("Welcome to Steady Steps. Please confirm your e-mail address by opening this link within "
-                f"3 days:\n\n{_base()}/confirm-email/{token}\n\nThen sign in with the password you chose. "
-                "If you did not ask for an account, you can ignore this e-mail.\n")
-        subject = "Confirm your e-mail address for Steady Steps"
+        body = _t("Welcome to Steady Steps. Please confirm your e-mail address by opening this link within "
+                  "3 days:\n\n%(link)s\n\nThen sign in with the password you chose. "
+                  "If you did not ask for an account, you can ignore this e-mail.\n",
+                  link=f"{_base()}/confirm-email/{token}")
+        subject = _t("Confirm your e-mail address for Steady Steps")
     else:
-        body = (f"Welcome to Steady Steps. Your account is ready: sign in with the password you chose at\n\n"
-                f"{_base()}/login\n\nIf you did not ask for an account, please tell us by replying.\n")
-        subject = "Your Steady Steps account is ready"
+        body = _t("Welcome to Steady Steps. Your account is ready: sign in with the password you chose at\n\n"
+                  "%(login)s\n\nIf you did not ask for an account, please tell us by replying.\n",
+                  login=f"{_base()}/login")
+        subject = _t("Your Steady Steps account is ready")
     mail.enqueue(session, kind="account_confirm" if confirm else "account_welcome", user_id=user.id,
                  subject=subject, body=body)
 

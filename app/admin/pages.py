@@ -17,16 +17,17 @@ from app.admin import search, service
 from app.db import SessionDep
 from app.errors import Conflict, InvalidInput
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {
-    "created": "Account created. We have emailed a link to choose a password (it works for 3 days).",
-    "invited": "We have emailed a new link to choose a password.",
-    "enabled": "The account is enabled.",
-    "disabled": "The account is disabled and signed out everywhere.",
-    "assigned": "Clinician assigned.",
-    "unassigned": "Clinician removed.",
+    "created": N_("Account created. We have emailed a link to choose a password (it works for 3 days)."),
+    "invited": N_("We have emailed a new link to choose a password."),
+    "enabled": N_("The account is enabled."),
+    "disabled": N_("The account is disabled and signed out everywhere."),
+    "assigned": N_("Clinician assigned."),
+    "unassigned": N_("Clinician removed."),
 }
 ROLE_LABELS = {Role.patient: "Patient", Role.clinician: "Clinician", Role.admin: "Admin"}
 
@@ -70,15 +71,15 @@ def create_user(request: Request, session: SessionDep, admin: PageAdmin,
     form = {"role": role, "email": email, "display_name": display_name}
     errors: dict[str, str] = {}
     if role not in Role.__members__:
-        errors["role"] = "Choose the kind of account."
+        errors["role"] = _t('Choose the kind of account.')
     if re.match(EMAIL_PATTERN, email.strip()) is None:
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = _t('Enter an email address like name@example.com.')
     if not errors:
         try:
             user = service.create_account(session, admin, role=Role(role), email=email,
                                           display_name=display_name.strip() or None)
         except Conflict:
-            errors["email"] = "An account with this email address already exists."
+            errors["email"] = _t('An account with this email address already exists.')
         except InvalidInput as e:
             errors[e.field or "email"] = e.detail
         else:

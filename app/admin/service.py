@@ -16,6 +16,7 @@ from app.accounts.models import Assignment, Role, User
 from app.admin import search
 from app.audit import service as audit
 from app.errors import InvalidInput, NotFound
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 PAGE_SIZE = 50
 
@@ -122,7 +123,7 @@ def create_account(session: Session, actor: User, *, role: Role, email: str,
 def resend_invitation(session: Session, actor: User, user_id: uuid.UUID) -> User:
     user = _get(session, user_id)
     if not user.is_active:
-        raise InvalidInput("Enable the account before sending a link.", field="invite")
+        raise InvalidInput(_t('Enable the account before sending a link.'), field="invite")
     reset.send_invitation(session, user, actor=actor)
     return user
 

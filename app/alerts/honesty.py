@@ -26,18 +26,20 @@ from sqlalchemy.orm import Session
 from app.alerts.models import Alert, AlertDelivery
 from app.config import get_settings
 from app.escalation.schemas import CareTeamStatus
+from app.i18n import N_, _t
 
 NOTIFIED, UNREACHABLE, SEEN, DASHBOARD_ONLY = "notified", "unreachable", "seen", "dashboard_only"
 #: delivery reasons that reach a person responsible for this patient or on call
 ROUTED_REASONS = frozenset({"assigned", "oncall", "unassigned", "escalation"})
 
-MSG_UNREACHABLE = "We could not reach your care team automatically. Please use the services below now."
-MSG_UNREACHABLE_ROUTINE = ("No clinician is looking after you in this programme yet, so nobody has seen this. "
-                           "If things get worse, or you feel unsafe, use the services below.")
+MSG_UNREACHABLE = N_("We could not reach your care team automatically. Please use the services below now.")
+MSG_UNREACHABLE_ROUTINE = N_("No clinician is looking after you in this programme yet, so nobody has seen this. "
+                             "If things get worse, or you feel unsafe, use the services below.")
 
 
 def _when(at: datetime) -> str:
-    return at.strftime("%A %-d %B at %H:%M UTC")
+    from app import i18n
+    return _t("%(day)s at %(time)s UTC", day=i18n.format_when(at, "%A %-d %B"), time=f"{at:%H:%M}")
 
 
 def _team():  # type: ignore[no-untyped-def]
@@ -79,25 +81,32 @@ def status_of(alert: Alert, state: dict[str, int]) -> CareTeamStatus:
     reply = team.reply_time(alert.tier)
     base = {"hours": team.hours, "phone": team.phone, "reply_time": reply}
     if alert.acknowledged_at is not None:
-        return CareTeamStatus(status=SEEN, message=f"{team.name} has seen this ({_when(alert.acknowledged_at)}).",
+        return CareTeamStatus(status=SEEN, message=_t("%(team)s has seen this (%(when)s).", team=team.name,
+                                                                 when=_when(alert.acknowledged_at)),
                               **base)
     if alert.tier == "routine":
         if state["dashboard_assigned"]:
-            return CareTeamStatus(status=NOTIFIED, message=(
-                f"{team.name} can see this on their dashboard and will look at it by your next contact."), **base)
-        return CareTeamStatus(status=UNREACHABLE, message=MSG_UNREACHABLE_ROUTINE, **base)
+            return CareTeamStatus(status=NOTIFIED, message=_t(
+                "%(team)s can see this on their dashboard and will look at it by your next contact.",
+                team=team.name), **base)
+        return CareTeamStatus(status=UNREACHABLE, message=_t(MSG_UNREACHABLE_ROUTINE), **base)
     if settings.alerts_dashboard_only:
-        return CareTeamStatus(status=DASHBOARD_ONLY, message=(
-            f"This service reads alerts only on its dashboard, during its hours ({team.hours}); "
-            "nobody is sent a message about it. If you need help sooner, use the services below now."), **base)
+        return CareTeamStatus(status=DASHBOARD_ONLY, message=_t(
+            "This service reads alerts only on its dashboard, during its hours (%(hours)s); "
+            "nobody is sent a message about it. If you need help sooner, use the services below now.",
+            hours=team.hours), **base)
     can_send = bool(settings.smtp_host)
     sent, pending = state["sent"], state["pending"] if can_send else 0
     if not (sent or pending):
-        return CareTeamStatus(status=UNREACHABLE, message=MSG_UNREACHABLE, **base)
-    told = "has been told" if sent else "is being told now"
-    within = f" They aim to reply within {reply}" if reply else ""
-    return CareTeamStatus(status=NOTIFIED, message=(
-        f"{team.name} {told}.{within} ({team.hours}). If you need help sooner, use the services below."), **base)
+        return CareTeamStatus(status=UNREACHABLE, message=_t(MSG_UNREACHABLE), **base)
+    if sent:
+        told = _t("%(team)s has been told.", team=team.name)
+    else:
+        told = _t("%(team)s is being told now.", team=team.name)
+    within = _t(" They aim to reply within %(reply)s", reply=reply) if reply else ""
+    return CareTeamStatus(status=NOTIFIED, message=_t(
+        "%(told)s%(within)s (%(hours)s). If you need help sooner, use the services below.",
+        told=told, within=within, hours=team.hours), **base)
 
 
 def status_for(session: Session, alert: Alert) -> CareTeamStatus:

@@ -16,11 +16,12 @@ from app.alerts import honesty, service
 from app.db import SessionDep
 from app.errors import InvalidInput
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 FILTERS = (("open", "Waiting"), ("acknowledged", "Acknowledged"), ("all", "All"))
-NOTICES = {"acknowledged": "Alert acknowledged.", "resolved": "Alert resolved."}
+NOTICES = {"acknowledged": N_("Alert acknowledged."), "resolved": N_("Alert resolved.")}
 
 
 def age_words(at: datetime | None, now: datetime | None = None) -> str:
@@ -29,10 +30,10 @@ def age_words(at: datetime | None, now: datetime | None = None) -> str:
         return ""
     seconds = max(0, int(((now or clock.now()) - at).total_seconds()))
     if seconds < 3600:
-        return f"{max(1, seconds // 60)} min"
+        return _t('%(seconds)s min', seconds=max(1, seconds // 60))
     if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
+        return _t('%(seconds)s h', seconds=seconds // 3600)
+    return _t('%(seconds)s days', seconds=seconds // 86400)
 
 
 def until_words(at: datetime | None, now: datetime | None = None) -> str:
@@ -40,8 +41,8 @@ def until_words(at: datetime | None, now: datetime | None = None) -> str:
         return ""
     now = now or clock.now()
     if at <= now:
-        return f"overdue by {age_words(at, now)}"
-    return f"due in {age_words(now, at)}"
+        return _t('overdue by %(now)s', now=age_words(at, now))
+    return _t('due in %(at)s', at=age_words(now, at))
 
 
 def _ctx(**kw):  # type: ignore[no-untyped-def]

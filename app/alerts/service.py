@@ -43,6 +43,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.monitoring import rules
 from app.monitoring.rules import Flag, MonitoringConfig, Tier
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.alerts")
 
@@ -70,13 +71,13 @@ RULE_LABELS = {
 
 # What the patient reads: what it was about, and where it stands.
 _PATIENT_TOPIC = {
-    rules.MOOD_DECLINE: "Your mood diary",
-    rules.DISENGAGED: "We have not heard from you for a while",
-    rules.MISSED_CHECKIN: "Your weekly check-in is overdue",
-    rules.PATIENT_REPORTED_EMERGENCY: "You told us you are not safe right now",
-    "message_risk": "Your message to your care team",
+    rules.MOOD_DECLINE: N_("Your mood diary"),
+    rules.DISENGAGED: N_("We have not heard from you for a while"),
+    rules.MISSED_CHECKIN: N_("Your weekly check-in is overdue"),
+    rules.PATIENT_REPORTED_EMERGENCY: N_("You told us you are not safe right now"),
+    "message_risk": N_("Your message to your care team"),
 }
-_PATIENT_TOPIC_DEFAULT = "Your check-in answers"
+_PATIENT_TOPIC_DEFAULT = N_("Your check-in answers")
 
 
 def rule_label(rule: str) -> str:
@@ -515,7 +516,7 @@ def list_for_clinician(session: Session, clinician_id: uuid.UUID, status: str = 
                        patient_id: uuid.UUID | None = None) -> tuple[list[AlertView], int]:
     """The clinician's inbox: highest tier first, then the longest waiting. Returns (page, total)."""
     if status not in STATUS_FILTERS:
-        raise InvalidInput("status must be one of open, acknowledged, active, resolved, all", field="status")
+        raise InvalidInput(_t('status must be one of open, acknowledged, active, resolved, all'), field="status")
     where = [visible_clause(clinician_id)]
     statuses = STATUS_FILTERS[status]
     if statuses is not None:
@@ -599,7 +600,7 @@ ACTION_TIERS = EMAIL_TIERS
 def _note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise InvalidInput(f"The note can be at most {NOTE_MAX} characters.", field="note")
+        raise InvalidInput(_t('The note can be at most %(NOTE_MAX)s characters.', NOTE_MAX=NOTE_MAX), field="note")
     return note or None
 
 
@@ -635,7 +636,7 @@ def acknowledge(session: Session, clinician: Any, alert_id: uuid.UUID, note: str
     text = _note(note)
     alert = _get_visible(session, clinician.id, alert_id, for_update=True)
     if alert.status == RESOLVED:
-        raise Conflict("This alert is already resolved.", code="alert_resolved")
+        raise Conflict(_t('This alert is already resolved.'), code="alert_resolved")
     if alert.status == ACKNOWLEDGED:
         return alert
     act = _check_action(alert, action, note)
@@ -705,7 +706,7 @@ def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[Patien
         state = {"notified": "told", "seen": "seen"}.get(ct.status, "unreachable")
         updated = max(t for t in (a.last_seen_at, a.acknowledged_at, a.resolved_at) if t is not None)
         out.append(PatientAlertStatus(alert_id=a.id, tier=a.tier, state=state,
-                                      topic=_PATIENT_TOPIC.get(a.rule, _PATIENT_TOPIC_DEFAULT),
+                                      topic=_t(_PATIENT_TOPIC.get(a.rule, _PATIENT_TOPIC_DEFAULT)),
                                       message=ct.message, since=a.created_at, updated_at=updated, care_team=ct))
     out.sort(key=lambda x: (x.state == "seen", -TIER_RANK[x.tier], -x.updated_at.timestamp()))
     seen_topics: set[str] = set()

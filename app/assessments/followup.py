@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.assessments.models import Assessment, TreatmentEnd
 from app.errors import InvalidInput
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 #: [design] Follow-ups after the end of treatment, in weeks (clinical-rules.md §5).
 FOLLOW_UP_WEEKS: Final = (4, 12)
@@ -54,7 +55,7 @@ def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime
     Idempotent: a second call keeps the first end, unless `at` is later than a completed
     follow-up schedule (a new episode ended), which moves it. Only flushes."""
     if reason not in REASONS:
-        raise InvalidInput(f"reason must be one of {', '.join(REASONS)}", field="reason")
+        raise InvalidInput(_t('reason must be one of %(REASONS)s', REASONS=', '.join(REASONS)), field="reason")
     at = at or clock.now()
     row = ended(session, patient_id)
     if row is None:

@@ -27,6 +27,9 @@ class Assessment(UUIDPk, Timestamps, Base):
     #: Set when the check-in came from `icbt import-scores` (an earlier service's record):
     #: it counts as history for charts and rules, but raised no alerts when imported.
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The language the questions were shown in ("en", "es"...; None: before languages, English).
+    #: Scoring never reads it: answers are the 0-3 values, the same in every language.
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     # Always sealed, nulls included (as JSON), so that which values are missing does not show.
     answers_enc: Mapped[bytes] = mapped_column(EncryptedBytes)     # JSON list, null = missing item

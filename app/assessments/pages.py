@@ -24,6 +24,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.escalation import service as escalation
 from app.monitoring import rules
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.assessments")
 router = APIRouter(include_in_schema=False)
@@ -64,7 +65,7 @@ def checkins(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "due_minutes": sum(MINUTES[k] for k in due.remaining),
         "latest": latest, "pending": pending,
         "instruments": scoring.INSTRUMENTS, "titles": TITLES, "minutes": MINUTES,
-        "band_label": charts.band_label, "page_title": "Check-ins"})
+        "band_label": charts.band_label, "page_title": _t('Check-ins')})
 
 
 @router.get("/checkins/history")
@@ -73,7 +74,7 @@ def history(request: Request, session: SessionDep, patient: PagePatient) -> Resp
     return render(request, "patient/checkin_history.html", {
         "by_instrument": {k: [v for v in views if v.instrument == k] for k in scoring.INSTRUMENTS},
         "instruments": scoring.INSTRUMENTS, "titles": TITLES, "band_label": charts.band_label,
-        "page_title": "Your past check-ins"})
+        "page_title": _t('Your past check-ins')})
 
 
 # ---------------------------------------------------------------- result
@@ -93,7 +94,7 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
     return {
         "a": a, "spec": spec, "title": TITLES[a.instrument],
         "band": charts.band_label(a.severity).lower() if a.severity else None,
-        "meaning": words.MEANING[a.severity].format(topic=words.TOPIC[a.instrument]) if a.severity else None,
+        "meaning": _t(words.MEANING[a.severity]).format(topic=_t(words.TOPIC[a.instrument])) if a.severity else None,
         "change_words": words.change_words(session, patient, a),
         "pathway": pathway, "care": care,
         "has_plan": safety.get(session, patient.id) is not None,
@@ -103,7 +104,7 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
         "emergency": escalation.pathway_out("emergency"),
         "item9_any": item9_any or bool(rule_names & rules.SAFETY_PLAN_RULES),
         "alert_statuses": _alert_statuses(session, patient) if a.flags else [],
-        "page_title": f"Your {spec.name} result",
+        "page_title": _t('Your %(name)s result', name=spec.name),
     }
 
 
@@ -134,8 +135,8 @@ def result(request: Request, session: SessionDep, patient: PagePatient, assessme
 
 def _next_label(nxt: str | None) -> str:
     if nxt and nxt.startswith("/checkins/"):
-        return "Carry on with the next questions"
-    return "Carry on to your module" if nxt and nxt.startswith("/modules") else "Carry on"
+        return _t('Carry on with the next questions')
+    return _t('Carry on to your module') if nxt and nxt.startswith("/modules") else _t('Carry on')
 
 
 def _item9_page(request: Request, a: service.AssessmentView, errors: dict[str, str],
@@ -143,7 +144,7 @@ def _item9_page(request: Request, a: service.AssessmentView, errors: dict[str, s
     spec = scoring.PHQ9
     return render(request, "patient/checkin_item9.html", {
         "a": a, "spec": spec, "item": spec.items[scoring.PHQ9_SUICIDE_ITEM - 1],
-        "options": _options(spec), "errors": errors, "page_title": "One more question"},
+        "options": _options(spec), "errors": errors, "page_title": _t('One more question')},
         status_code=status_code)
 
 
@@ -198,7 +199,7 @@ def progress(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "scores": score_charts, "streak": diary.streak(session, patient.id),
         **_outcome(session, patient),
         "mood_days": MOOD_CHART_DAYS, "enrolled_at": accounts.enrolled_at(patient),
-        "page_title": "Your progress"})
+        "page_title": _t('Your progress')})
 
 
 # ---------------------------------------------------------------- the weekly check-in flow
@@ -249,7 +250,7 @@ def weekly_result(request: Request, session: SessionDep, patient: PagePatient,
     """One result page for the whole weekly check-in."""
     views = [service.get(session, patient.id, i) for i in _ids(ids)]
     if not views:
-        raise NotFound("We could not find that check-in.")
+        raise NotFound(_t('We could not find that check-in.'))
     for a in views:
         if a.ask_item9_again:
             return redirect(f"/checkins/results/{a.id}")
@@ -272,7 +273,7 @@ def weekly_result(request: Request, session: SessionDep, patient: PagePatient,
         "has_plan": any(r["has_plan"] for r in results),
         "alert_statuses": _alert_statuses(session, patient) if all_flags else [],
         "taken_at": views[-1].taken_at, "next": nxt, "next_label": _next_label(nxt),
-        "page_title": "Your check-in results"})
+        "page_title": _t('Your check-in results')})
 
 
 # ---------------------------------------------------------------- the forms
@@ -356,11 +357,11 @@ def submit(request: Request, session: SessionDep, patient: PagePatient, instrume
     for item in spec.items:  # the web form requires every item
         value = _answer(form[f"q{item.number}"])
         if value is None:
-            errors[f"q{item.number}"] = f"Please choose an answer for question {item.number}."
+            errors[f"q{item.number}"] = _t('Please choose an answer for question %(number)s.', number=item.number)
         answers.append(value)
     diff_value = _answer(difficulty) if spec.difficulty else None
     if spec.difficulty and difficulty.strip() and diff_value is None:
-        errors["difficulty"] = "Please choose one of the answers."
+        errors["difficulty"] = _t('Please choose one of the answers.')
     elif spec.difficulty and diff_value is None and any(a for a in answers if a is not None):
         # Every error at once: the difficulty question is required as soon as any answer
         # is above 0, whether or not the other questions are complete yet.

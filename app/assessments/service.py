@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.assessments import change, scoring
+from app.assessments import change, languages, scoring
 from app.assessments.models import Assessment
 from app.errors import Conflict, InvalidInput, NotFound
 from app.escalation import service as escalation
@@ -30,6 +30,7 @@ from app.escalation.schemas import PathwayOut
 from app.monitoring import hooks, rules
 from app.monitoring.rules import Flag, ScorePoint, Tier, sort_flags
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 INSTRUMENT_KEYS: Final = tuple(scoring.INSTRUMENTS)
 
@@ -137,14 +138,14 @@ def validate(instrument: str, answers: list[int | None], difficulty: int | None 
     try:
         scoring.get_instrument(instrument)
     except scoring.ScoringInputError:
-        raise InvalidInput(f"Unknown questionnaire {instrument!r}: use phq9 or gad7.", field="instrument") from None
+        raise InvalidInput(_t('Unknown questionnaire %(instrument)s: use phq9 or gad7.', instrument=repr(instrument)), field="instrument") from None
     try:
         result = scoring.score(instrument, answers)
     except scoring.ScoringInputError as e:
         where = f"answers.{e.item - 1}" if e.item is not None else "answers"
         raise InvalidInput(str(e), field=where) from None
     if result.answered == 0:
-        raise InvalidInput("Answer at least one question.", field="answers")
+        raise InvalidInput(_t('Answer at least one question.'), field="answers")
     try:
         scoring.validate_difficulty(
             difficulty, required=difficulty_required and scoring.difficulty_required(result))
@@ -177,7 +178,8 @@ def submit(session: Session, patient: User, instrument: str, answers: list[int |
     result = validate(instrument, answers, difficulty, difficulty_required=difficulty_required)
     now = clock.now()
     row = Assessment(id=uuid.uuid4(), patient_id=patient.id, instrument=instrument, taken_at=now,
-                     idempotency_key=idempotency_key, created_at=now, updated_at=now)
+                     idempotency_key=idempotency_key, created_at=now, updated_at=now,
+                     locale=languages.asked_in(instrument))
     _seal(session, row, "answers_enc", list(result.answers))
     _seal(session, row, "total_enc", result.total)
     _seal(session, row, "difficulty_enc", difficulty)
@@ -208,14 +210,13 @@ def answer_item9(session: Session, patient: User, assessment_id: uuid.UUID, valu
     row = _row(session, patient.id, assessment_id)
     view = _view(session, row)
     if row.instrument != "phq9":
-        raise InvalidInput("Only the PHQ-9 has question 9 about these thoughts.", field="item9")
+        raise InvalidInput(_t('Only the PHQ-9 has question 9 about these thoughts.'), field="item9")
     if type(value) is not int or not scoring.ITEM_MIN <= value <= scoring.ITEM_MAX:
-        raise InvalidInput(f"Choose one answer (a whole number from {scoring.ITEM_MIN} to "
-                           f"{scoring.ITEM_MAX}).", field="item9")
+        raise InvalidInput(_t('Choose one answer (a whole number from %(ITEM_MIN)s to %(ITEM_MAX)s).', ITEM_MIN=scoring.ITEM_MIN, ITEM_MAX=scoring.ITEM_MAX), field="item9")
     if view.item9 is not None:
         if view.item9 == value:
             return SubmitResult(view, view.score, view.flags, view.escalation, replayed=True)
-        raise Conflict("Question 9 of this check-in has already been answered.", code="already_answered")
+        raise Conflict(_t('Question 9 of this check-in has already been answered.'), code="already_answered")
     answers = list(view.answers)
     answers[scoring.PHQ9_SUICIDE_ITEM - 1] = value
     result = scoring.score("phq9", answers)
@@ -241,7 +242,7 @@ def _row(session: Session, patient_id: uuid.UUID, assessment_id: uuid.UUID) -> A
     row = session.scalars(select(Assessment).where(
         Assessment.id == assessment_id, Assessment.patient_id == patient_id)).first()
     if row is None:
-        raise NotFound("We could not find that check-in.")
+        raise NotFound(_t('We could not find that check-in.'))
     return row
 
 

@@ -17,6 +17,7 @@ from app.alerts.pages import age_words, until_words
 from app.clinician import service
 from app.db import SessionDep
 from app.web import render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +36,7 @@ def dashboard(request: Request, session: SessionDep, clinician: PageClinician, p
         "query": urlencode({k: v for k, v in (("filter", chosen or ""), ("q", q)) if v}),
         "rows": rows, "total": total, "page": page, "pages": max(1, math.ceil(total / service.PAGE_SIZE)),
         "counts": alerts.open_count_for_clinician(session, clinician.id),
-        "age": lambda at: age_words(at, now), "page_title": "My patients"})
+        "age": lambda at: age_words(at, now), "page_title": _t('My patients')})
 
 
 @router.get("/clinician/patients/{patient_id}")

@@ -24,6 +24,7 @@ from app.accounts.models import Assignment, Role, User
 from app.alerts import service as alerts
 from app.audit import service as audit
 from app.errors import NotFound
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 PAGE_SIZE = 50
 MOOD_CHART_DAYS = 90
@@ -212,7 +213,7 @@ def assigned_patient(session: Session, clinician: User, patient_id: uuid.UUID) -
     patient = accounts.get_user(session, patient_id)
     if (patient is None or patient.role != Role.patient
             or not accounts.is_assigned(session, clinician.id, patient_id)):
-        raise NotFound("We could not find that patient.")
+        raise NotFound(_t('We could not find that patient.'))
     return patient
 
 

@@ -23,6 +23,7 @@ from app.contact import service
 from app.contact.schemas import ContactIn, normalise_phone
 from app.db import SessionDep
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +48,7 @@ def next_step(session: Session, user: User) -> str | None:
 
 
 def _safe_page(request: Request, errors: dict[str, str], status_code: int = 200) -> Response:
-    return render(request, "patient/first_safe.html", {"errors": errors, "page_title": "Before you start"},
+    return render(request, "patient/first_safe.html", {"errors": errors, "page_title": _t('Before you start')},
                   status_code=status_code)
 
 
@@ -65,7 +66,7 @@ def safe_answer(request: Request, session: SessionDep, patient: PagePatient,
     if safe == "no":   # the crisis resources; nobody is told unless they press "I am not safe"
         from app.escalation import service as escalation
         return render(request, "patient/first_not_safe.html", {
-            "help": escalation.help_out(), "page_title": "Get help now"})
+            "help": escalation.help_out(), "page_title": _t('Get help now')})
     if safe != "yes":
         return _safe_page(request, {"safe": "Choose yes or no."}, status_code=422)
     if not service.safety_answered_at(session, patient.id):
@@ -75,7 +76,7 @@ def safe_answer(request: Request, session: SessionDep, patient: PagePatient,
 
 def _phone_page(request: Request, phone: str, errors: dict[str, str], status_code: int = 200) -> Response:
     return render(request, "patient/first_phone.html", {
-        "phone": phone, "errors": errors, "page_title": "How we can reach you"}, status_code=status_code)
+        "phone": phone, "errors": errors, "page_title": _t('How we can reach you')}, status_code=status_code)
 
 
 @router.get(PHONE_PATH)

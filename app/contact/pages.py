@@ -31,7 +31,7 @@ def _values(c) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def contact_form(request: Request, session: SessionDep, patient: PagePatient, first: int = 0) -> Response:
     return render(request, "patient/contact_form.html", {
         "values": _values(service.get(session, patient.id)), "errors": {}, "first": bool(first),
-        "page_title": "How we can reach you"})
+        "page_title": _t('How we can reach you')})
 
 
 @router.post("/account/contact")
@@ -44,11 +44,12 @@ def save_contact(request: Request, session: SessionDep, patient: PagePatient, ph
         service.save(session, patient.id, service.from_form(form))
     except service.ContactInvalid as e:
         return render(request, "patient/contact_form.html", {
-            "values": form, "errors": e.errors, "first": False, "page_title": "How we can reach you"},
+            "values": form, "errors": e.errors, "first": False, "page_title": _t('How we can reach you')},
             status_code=422)
     return redirect("/account?notice=contact-saved")
 
 
 from app.contact.first_signin import router as _first_signin  # noqa: E402  (issue 12)
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router.include_router(_first_signin)

@@ -11,6 +11,7 @@ from datetime import date
 
 from app import clock
 from app.contact.schemas import normalise_phone
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 ADULT_AGE = 18
 
@@ -33,9 +34,9 @@ def form_problems(*, email_ok: bool, password: str, email: str, phone: str, dob:
 
     errors: dict[str, str] = {}
     if not email_ok:
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = _t('Enter an email address like name@example.com.')
     if not password:
-        errors["password"] = "Choose a password."
+        errors["password"] = _t('Choose a password.')
     else:
         problem = passwords.password_problem(password, email=email)
         if problem:
@@ -49,11 +50,11 @@ def form_problems(*, email_ok: bool, password: str, email: str, phone: str, dob:
     under_18 = False
     today = clock.now().date()
     if born is None:
-        errors["date_of_birth"] = "Enter your date of birth, for example 1990-04-23."
+        errors["date_of_birth"] = _t('Enter your date of birth, for example 1990-04-23.')
     elif born > today or born.year < 1900:
-        errors["date_of_birth"] = "Check your date of birth."
+        errors["date_of_birth"] = _t('Check your date of birth.')
     else:
         under_18 = age_on(born, today) < ADULT_AGE
     if consent != "yes":
-        errors["consent"] = "To use the programme, please agree to the terms and privacy notice."
+        errors["consent"] = _t('To use the programme, please agree to the terms and privacy notice.')
     return errors, norm, under_18

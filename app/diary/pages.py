@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app import clock
+from app import clock, i18n
 from app.accounts.dependencies import PagePatient
 from app.accounts.models import User
 from app.db import SessionDep
@@ -31,6 +31,7 @@ from app.diary.schemas import (
 )
 from app.errors import InvalidInput, NotFound
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.diary")
 router = APIRouter(include_in_schema=False)
@@ -38,9 +39,9 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 RECENT = 5
 NOTICES = {
-    "saved": "Saved. Thank you for taking a moment for yourself.",
-    "updated": "Your entry has been updated.",
-    "deleted": "The entry has been deleted.",
+    "saved": N_("Saved. Thank you for taking a moment for yourself."),
+    "updated": N_("Your entry has been updated."),
+    "deleted": N_("The entry has been deleted."),
 }
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -83,13 +84,14 @@ class DiaryForm:
                 raise ValueError
             values["mood"] = mood
         except ValueError:
-            errors["mood"] = f"Choose a number from {MOOD_MIN} (very low) to {MOOD_MAX} (very good)."
+            errors["mood"] = _t('Choose a number from %(MOOD_MIN)s (very low) to %(MOOD_MAX)s (very good).', MOOD_MIN=MOOD_MIN, MOOD_MAX=MOOD_MAX)
         if any(e not in EMOTIONS for e in self.emotions):
-            errors["emotions"] = "Choose feelings from the list."
+            errors["emotions"] = _t('Choose feelings from the list.')
         else:
             values["emotions"] = list(dict.fromkeys(self.emotions))
         if len(self.note) > NOTE_MAX:
-            errors["note"] = f"Please keep the note to {NOTE_MAX:,} characters (it has {len(self.note):,})."
+            errors["note"] = _t('Please keep the note to %(NOTE_MAX)s characters (it has %(note)s).',
+                                NOTE_MAX=i18n.format_number(NOTE_MAX), note=i18n.format_number(len(self.note)))
         else:
             values["note"] = self.note.strip() or None
         if self.sleep_hours:
@@ -99,19 +101,19 @@ class DiaryForm:
                     raise ValueError
                 values["sleep_hours"] = hours
             except ValueError:
-                errors["sleep_hours"] = f"Enter hours of sleep from 0 to {SLEEP_MAX}, in half hours (like 7 or 7.5)."
+                errors["sleep_hours"] = _t('Enter hours of sleep from 0 to %(SLEEP_MAX)s, in half hours (like 7 or 7.5).', SLEEP_MAX=SLEEP_MAX)
         acts = [a.strip() for a in self.activities.replace("\n", ",").split(",") if a.strip()]
         if len(acts) > ACTIVITIES_MAX:
-            errors["activities"] = f"Please list up to {ACTIVITIES_MAX} activities (there are {len(acts)})."
+            errors["activities"] = _t('Please list up to %(ACTIVITIES_MAX)s activities (there are %(acts)s).', ACTIVITIES_MAX=ACTIVITIES_MAX, acts=len(acts))
         elif any(len(a) > ACTIVITY_MAX_CHARS for a in acts):
-            errors["activities"] = f"Keep each activity to {ACTIVITY_MAX_CHARS} characters."
+            errors["activities"] = _t('Keep each activity to %(ACTIVITY_MAX_CHARS)s characters.', ACTIVITY_MAX_CHARS=ACTIVITY_MAX_CHARS)
         else:
             values["activities"] = list(dict.fromkeys(acts))
         if self.recorded_at:
             try:
                 values["recorded_at"] = datetime.strptime(self.recorded_at, TIME_FORMAT).replace(tzinfo=UTC)
             except ValueError:
-                errors["recorded_at"] = "Enter a date and time, or leave it empty for now."
+                errors["recorded_at"] = _t('Enter a date and time, or leave it empty for now.')
         return values, errors
 
 
@@ -149,7 +151,7 @@ def _diary_page(request: Request, session: SessionDep, patient: User, form: Diar
         "total": service.count(session, patient.id),
         "saved": saved, "pathway": saved.escalation if saved else None,
         "care": _care_team(session, patient, saved) if saved and saved.escalation else None,
-        "notice": notice, "page_title": "Mood diary",
+        "notice": notice, "page_title": _t('Mood diary'),
     })
     return render(request, "patient/diary.html", ctx, status_code=status_code)
 
@@ -200,7 +202,7 @@ def entries(request: Request, session: SessionDep, patient: PagePatient,
     rows = service.list_for(session, patient.id, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(request, "patient/diary_entries.html", {
         "entries": rows[:PAGE_SIZE], "page": page, "has_more": len(rows) > PAGE_SIZE,
-        "emotions": EMOTIONS, "notice": NOTICES.get(notice or ""), "page_title": "All diary entries"})
+        "emotions": EMOTIONS, "notice": NOTICES.get(notice or ""), "page_title": _t('All diary entries')})
 
 
 @router.get("/diary/week")
@@ -211,14 +213,14 @@ def week(request: Request, session: SessionDep, patient: PagePatient,
         start = None
     w = service.week(session, patient.id, start)
     return render(request, "patient/diary_week.html", {
-        "week": w, "emotions": EMOTIONS, "today": today, "page_title": "Your week"})
+        "week": w, "emotions": EMOTIONS, "today": today, "page_title": _t('Your week')})
 
 
 @router.get("/diary/{entry_id}/edit")
 def edit_form(request: Request, session: SessionDep, patient: PagePatient, entry_id: uuid.UUID) -> Response:
     entry = service.get(session, patient.id, entry_id)
     return render(request, "patient/diary_edit.html", {
-        **_form_context(DiaryForm.of(entry), {}), "entry": entry, "page_title": "Change a diary entry"})
+        **_form_context(DiaryForm.of(entry), {}), "entry": entry, "page_title": _t('Change a diary entry')})
 
 
 @router.post("/diary/{entry_id}/edit")
@@ -242,7 +244,7 @@ def edit(request: Request, session: SessionDep, patient: PagePatient, entry_id: 
                 return redirect(f"/diary?saved={updated.id}&notice=updated")
             return redirect("/diary/entries?notice=updated")
     return render(request, "patient/diary_edit.html", {
-        **_form_context(form, errors), "entry": entry, "page_title": "Change a diary entry"},
+        **_form_context(form, errors), "entry": entry, "page_title": _t('Change a diary entry')},
         status_code=422)
 
 
@@ -251,7 +253,7 @@ def delete_confirm(request: Request, session: SessionDep, patient: PagePatient,
                    entry_id: uuid.UUID) -> Response:
     entry = service.get(session, patient.id, entry_id)
     return render(request, "patient/diary_delete.html", {"entry": entry, "emotions": EMOTIONS,
-                                                          "page_title": "Delete a diary entry"})
+                                                          "page_title": _t('Delete a diary entry')})
 
 
 @router.post("/diary/{entry_id}/delete")

@@ -29,6 +29,7 @@ from app.escalation.schemas import PathwayOut
 from app.monitoring import hooks
 from app.monitoring.rules import Flag, MoodPoint, Tier, sort_flags
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 #: An entry's time may be this far in the future (a phone's clock runs a little fast).
 FUTURE_TOLERANCE: Final = timedelta(minutes=5)
@@ -135,11 +136,10 @@ def _seal_fields(session: Session, row: DiaryEntry, values: dict[str, Any]) -> N
 def _check_time(patient: User, at: datetime) -> None:
     now = clock.now()
     if at > now + FUTURE_TOLERANCE:
-        raise InvalidInput("The time of the entry cannot be in the future.", field="recorded_at")
+        raise InvalidInput(_t('The time of the entry cannot be in the future.'), field="recorded_at")
     earliest = accounts.enrolled_at(patient) - BACKDATE_LIMIT
     if at < earliest:
-        raise InvalidInput("The time of the entry is too long ago: entries can go back up to a year "
-                           "before you joined.", field="recorded_at")
+        raise InvalidInput(_t('The time of the entry is too long ago: entries can go back up to a year before you joined.'), field="recorded_at")
 
 
 # ---------------------------------------------------------------- writing
@@ -192,7 +192,7 @@ def _row(session: Session, patient_id: uuid.UUID, entry_id: uuid.UUID) -> DiaryE
     row = session.scalars(select(DiaryEntry).where(
         DiaryEntry.id == entry_id, DiaryEntry.patient_id == patient_id)).first()
     if row is None:
-        raise NotFound("We could not find that diary entry.")
+        raise NotFound(_t('We could not find that diary entry.'))
     return row
 
 

@@ -17,6 +17,7 @@ from app.admin import service as admin
 from app.db import SessionDep
 from app.errors import InvalidInput, NotFound
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 MAX_AT_ONCE = 200
@@ -27,15 +28,15 @@ def assign_many(session: Session, actor: User, patient_ids: list[uuid.UUID], cli
     from app.accounts import service as accounts
 
     if not patient_ids:
-        raise InvalidInput("Choose at least one patient.", field="patient_ids")
+        raise InvalidInput(_t('Choose at least one patient.'), field="patient_ids")
     if len(patient_ids) > MAX_AT_ONCE:
-        raise InvalidInput(f"Choose at most {MAX_AT_ONCE} patients at once.", field="patient_ids")
+        raise InvalidInput(_t('Choose at most %(MAX_AT_ONCE)s patients at once.', MAX_AT_ONCE=MAX_AT_ONCE), field="patient_ids")
     clinician = accounts.get_user(session, clinician_id) if clinician_id else None
     if clinician is None or clinician.role != Role.clinician or not clinician.is_active:
-        raise InvalidInput("Choose an active clinician.", field="clinician_id")
+        raise InvalidInput(_t('Choose an active clinician.'), field="clinician_id")
     patients = [accounts.get_user(session, pid) for pid in dict.fromkeys(patient_ids)]
     if any(p is None or p.role != Role.patient for p in patients):
-        raise InvalidInput("One of the chosen accounts is not a patient.", field="patient_ids")
+        raise InvalidInput(_t('One of the chosen accounts is not a patient.'), field="patient_ids")
     for p in patients:
         admin.assign(session, actor, p.id, clinician.id)  # type: ignore[union-attr]
     return len(patients)
@@ -48,7 +49,7 @@ def _page(request: Request, session: Session, actor: User, page: int, *, errors:
     return render(request, "admin/assign_bulk.html", {
         "people": people, "total": total, "page": page, "pages": max(1, math.ceil(total / admin.PAGE_SIZE)),
         "clinicians": admin.clinician_choices(session, []), "errors": errors or {}, "chosen": set(chosen or []),
-        "clinician_id": clinician_id, "notice": notice, "page_title": "Assign patients"}, status_code=status_code)
+        "clinician_id": clinician_id, "notice": notice, "page_title": _t('Assign patients')}, status_code=status_code)
 
 
 @router.get("/admin/assign")
@@ -67,7 +68,7 @@ def assign_submit(request: Request, session: SessionDep, admin_user: PageAdmin,
             ids = [uuid.UUID(x) for x in patient_ids]
             cid = uuid.UUID(clinician_id) if clinician_id else None
         except ValueError:
-            raise InvalidInput("That choice is not valid.", field="patient_ids") from None
+            raise InvalidInput(_t('That choice is not valid.'), field="patient_ids") from None
         n = assign_many(session, admin_user, ids, cid)
     except (InvalidInput, NotFound) as e:
         session.rollback()

@@ -19,12 +19,13 @@ from app.errors import InvalidInput
 from app.guided import episode, service
 from app.messages import service as messages
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=50_000)]
 Short = Annotated[str, Form(max_length=64)]
-NOTICES = {"review": "Review recorded.", "note": "Note added.", "feedback": "Feedback sent to the patient.",
-           "opened": "Module opened for this patient.", "episode": "Episode updated."}
+NOTICES = {"review": N_("Review recorded."), "note": N_("Note added."), "feedback": N_("Feedback sent to the patient."),
+           "opened": N_("Module opened for this patient."), "episode": N_("Episode updated.")}
 
 
 def panel(session: Session, clinician: User, patient_id: uuid.UUID) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def panel(session: Session, clinician: User, patient_id: uuid.UUID) -> dict[str,
 def reviews_due(request: Request, session: SessionDep, clinician: PageClinician, page: int = 1) -> Response:
     rows, total = service.reviews_due(session, clinician, page=max(1, min(page, 100000)))
     return render(request, "clinician/reviews.html", {"rows": rows, "total": total, "now": clock.now(),
-                                                      "page_title": "Reviews due"})
+                                                      "page_title": _t('Reviews due')})
 
 
 def _review_page(request: Request, session: Session, clinician: User, patient_id: uuid.UUID, *,
@@ -49,7 +50,7 @@ def _review_page(request: Request, session: Session, clinician: User, patient_id
     return render(request, "clinician/review.html", {
         "w": w, "form": form or {}, "errors": errors or {}, "form_key": secrets.token_urlsafe(24),
         "reply_time": messages.reply_time(), "max_length": service.MAX_LENGTH,
-        "page_title": f"Weekly review: {w.name}"}, status_code=status_code)
+        "page_title": _t('Weekly review: %(name)s', name=w.name)}, status_code=status_code)
 
 
 @router.get("/clinician/patients/{patient_id}/review")

@@ -29,6 +29,7 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.guided.models import ClinicalNote, GuidedState, HomeworkFeedback, ModuleOpening, Review
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 MAX_LENGTH: Final = 5000
 ENDED: Final = ("finished", "dropped_out", "stepped_up", "discharged")
@@ -42,9 +43,9 @@ def interval() -> timedelta:
 def clean(text: str | None, field: str, what: str = "a note") -> str:
     value = (text or "").replace("\r\n", "\n").strip()
     if not value:
-        raise InvalidInput(f"Please write {what}.", field=field)
+        raise InvalidInput(_t('Please write %(what)s.', what=what), field=field)
     if len(value) > MAX_LENGTH:
-        raise InvalidInput(f"Please keep this to {MAX_LENGTH} characters or fewer (it has {len(value)}).",
+        raise InvalidInput(_t('Please keep this to %(MAX_LENGTH)s characters or fewer (it has %(value)s).', MAX_LENGTH=MAX_LENGTH, value=len(value)),
                            field=field)
     return value
 
@@ -325,7 +326,7 @@ def give_feedback(session: Session, clinician: User, patient_id: uuid.UUID, entr
 def _feedback_view(session: Session, row: HomeworkFeedback, names: dict[uuid.UUID | None, str]) -> FeedbackView:
     if row.author_id not in names:
         u = accounts.get_user(session, row.author_id) if row.author_id else None
-        names[row.author_id] = (accounts.display_name_of(session, u) if u else None) or "Your care team"
+        names[row.author_id] = (accounts.display_name_of(session, u) if u else None) or _t("Your care team")
     return FeedbackView(id=row.id, entry_id=row.entry_id, author=names[row.author_id],
                         body=crypto.unseal(session, row, "body_enc") or "", created_at=row.created_at,
                         seen_at=row.seen_at)

@@ -17,6 +17,7 @@ from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.home import next_step
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 BAND_WORDS = {"minimal": "the minimal range", "mild": "the mild range", "moderate": "the moderate range",
               "moderately_severe": "the moderately severe range", "severe": "the severe range"}
@@ -51,15 +52,15 @@ ACTIVITY_MODULE = "doing-what-matters"   # holds the activity schedule
 def _zone(session: Session, user: User) -> Any:
     reminders = _service("reminders")
     return reminders.zone_of(session, user.id) if reminders is not None else None
-_DUE_PART = {"phq9": "nine questions about your mood (PHQ-9)",
-             "gad7": "seven about worry and anxiety (GAD-7)"}
+_DUE_PART = {"phq9": N_("nine questions about your mood (PHQ-9)"),
+             "gad7": N_("seven about worry and anxiety (GAD-7)")}
 
 
 def _due_words(remaining: tuple[str, ...]) -> str:
     """Which parts of the weekly check-in are due, in plain words."""
-    parts = [_DUE_PART[i] for i in remaining if i in _DUE_PART] or list(_DUE_PART.values())
-    text = ", then ".join(parts)
-    return f"Due now: {text[0].lower()}{text[1:]}. It takes about {2 * len(parts)} minutes."
+    parts = [_t(_DUE_PART[i]) for i in remaining if i in _DUE_PART] or [_t(v) for v in _DUE_PART.values()]
+    return _t("Due now: %(parts)s. It takes about %(minutes)s minutes.", parts=_t(", then ").join(parts),
+              minutes=2 * len(parts))
 
 
 def patient_home(session: Session, user: User) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 AWAY_DAYS = 7
 WORRY_GAD7 = 10
@@ -78,11 +79,8 @@ class Step:
 def _safety(f: Facts) -> Step | None:
     if not f.risk_alert_unacknowledged:
         return None
-    return Step("safety", "Your safety plan", "Your plan has the things that help you, and the people and "
-                "services you can turn to. If you might act on thoughts of harming yourself, call 999 "
-                "or go to A&E now.", "/safety-plan", "Open my safety plan",
-                "Because your last answers showed things are very hard at the moment. This stays first "
-                "until someone from your care team has seen them.", (("Get help now", "/help"),))
+    return Step("safety", _t('Your safety plan'), _t('Your plan has the things that help you, and the people and services you can turn to. If you might act on thoughts of harming yourself, call 999 or go to A&E now.'), "/safety-plan", _t('Open my safety plan'),
+                _t('Because your last answers showed things are very hard at the moment. This stays first until someone from your care team has seen them.'), ((_t('Get help now'), "/help"),))
 
 
 def _away_days(f: Facts) -> int | None:
@@ -95,51 +93,48 @@ def _welcome(f: Facts) -> Step | None:
     if days is None or days < AWAY_DAYS or f.last_active_at is None:
         return None
     if f.module is not None:
-        where = f"You were on module {f.module.number}: {f.module.title}."
-        href, label = f.module.href, "Pick up where I left off"
+        where = _t('You were on module %(number)s: %(title)s.', number=f.module.number, title=f.module.title)
+        href, label = f.module.href, _t('Pick up where I left off')
     else:
-        where, href, label = "You can start wherever feels easiest.", "/modules", "See my modules"
+        where, href, label = _t('You can start wherever feels easiest.'), "/modules", _t('See my modules')
     if f.checkin_due:
-        where += " Your weekly check-in is ready too, whenever you like."
-    return Step("welcome", "Welcome back", f"Good to see you. There is nothing to catch up on. {where}",
-                href, label, f"Because it has been {days} days since you were last here.")
+        where += _t(' Your weekly check-in is ready too, whenever you like.')
+    return Step("welcome", _t('Welcome back'), _t('Good to see you. There is nothing to catch up on. %(where)s', where=where),
+                href, label, _t('Because it has been %(days)s days since you were last here.', days=days))
 
 
 def _care_team(f: Facts) -> Step | None:
     m = f.care_team_message
     if m is None or m.read:
         return None
-    return Step("care_team", "A message from your care team", "Your care team has written to you.",
-                m.href, "Read the message", "Because your care team wrote to you and you have not read it yet.")
+    return Step("care_team", _t('A message from your care team'), _t('Your care team has written to you.'),
+                m.href, _t('Read the message'), _t('Because your care team wrote to you and you have not read it yet.'))
 
 
 def _checkin(f: Facts) -> Step | None:
     if not f.checkin_due:
         return None
-    return Step("checkin", "Your weekly check-in",
-                f.checkin_text or "Two short sets of questions about how you have been feeling and worrying. "
-                "It takes about four minutes.", "/checkins/weekly?next=/", "Do my check-in",
-                "Because your weekly check-in is due.")
+    return Step("checkin", _t('Your weekly check-in'),
+                f.checkin_text or _t('Two short sets of questions about how you have been feeling and worrying. It takes about four minutes.'), "/checkins/weekly?next=/", _t('Do my check-in'),
+                _t('Because your weekly check-in is due.'))
 
 
 def _worry(f: Facts) -> Step | None:
     if (not f.worry_time_open or f.gad7 is None or f.gad7 < WORRY_GAD7
             or (f.phq9 is not None and f.phq9 >= f.gad7)):
         return None
-    return Step("worry", "Try worry time", "A short exercise: give worries a set place in your day, so "
-                "they take up less of the rest of it.", "/homework/worry-time", "Try worry time",
-                "Because your last check-in showed more worry than low mood.")
+    return Step("worry", _t('Try worry time'), _t('A short exercise: give worries a set place in your day, so they take up less of the rest of it.'), "/homework/worry-time", _t('Try worry time'),
+                _t('Because your last check-in showed more worry than low mood.'))
 
 
 def _start_small(f: Facts) -> Step | None:
     moods = list(f.moods_7d)
     if len(moods) < LOW_MOOD_MIN_ENTRIES or sum(moods) / len(moods) > LOW_MOOD_MEAN or f.activities_7d:
         return None
-    href, label = ("/homework/activity-schedule", "Plan one small thing") if f.activity_task_open \
-        else ("/diary", "Note one small thing")
-    return Step("start_small", "Start small", "When mood is low, doing even one small thing can help a "
-                "little: a short walk, a message to a friend, a cup of tea outside.", href, label,
-                "Because your diary shows a low week with not much activity noted.")
+    href, label = ("/homework/activity-schedule", _t('Plan one small thing')) if f.activity_task_open \
+        else ("/diary", _t('Note one small thing'))
+    return Step("start_small", _t('Start small'), _t('When mood is low, doing even one small thing can help a little: a short walk, a message to a friend, a cup of tea outside.'), href, label,
+                _t('Because your diary shows a low week with not much activity noted.'))
 
 
 def _module(f: Facts) -> Step | None:
@@ -147,17 +142,16 @@ def _module(f: Facts) -> Step | None:
     if m is None:
         return None
     if m.in_progress:
-        return Step("module", f"Carry on with module {m.number}", m.title, m.href, "Carry on where I left off",
-                    "Because you are part way through this module.")
-    return Step("module", f"Start module {m.number}", m.title, m.href, f"Start module {m.number}",
-                "Because this module is open and is the next one in your programme.")
+        return Step("module", _t('Carry on with module %(number)s', number=m.number), m.title, m.href, _t('Carry on where I left off'),
+                    _t('Because you are part way through this module.'))
+    return Step("module", _t('Start module %(number)s', number=m.number), m.title, m.href, _t('Start module %(number)s', number=m.number),
+                _t('Because this module is open and is the next one in your programme.'))
 
 
 def _diary(f: Facts) -> Step | None:
     if not f.diary_available:
         return None
-    return Step("diary", "Your mood diary", "A quick note of how you are feeling today, and what you have "
-                "been doing.", "/diary", "Write in my diary", "Because a few words each day help you see patterns.")
+    return Step("diary", _t('Your mood diary'), _t('A quick note of how you are feeling today, and what you have been doing.'), "/diary", _t('Write in my diary'), _t('Because a few words each day help you see patterns.'))
 
 
 RULES: tuple[Callable[[Facts], Step | None], ...] = (

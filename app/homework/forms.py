@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.programme.content import Exercise, FieldDef
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 Loc = tuple[str | int, ...]
 FORM_PREFIX = "answers."
@@ -71,15 +72,14 @@ def _scalar(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> A
     t = f.type
     if t in ("text", "long_text"):
         if not isinstance(v, str):
-            out.append(Problem(loc, "Please write this as text.", "string_type"))
+            out.append(Problem(loc, _t('Please write this as text.'), "string_type"))
             return None
         v = v.replace("\r\n", "\n").replace("\r", "\n").strip()
         if t == "text":
             v = " ".join(v.split("\n"))
         assert f.max_length is not None
         if len(v) > f.max_length:
-            out.append(Problem(loc, f"Please keep this to {f.max_length} characters or fewer "
-                                    f"(it has {len(v)}).", "string_too_long"))
+            out.append(Problem(loc, _t('Please keep this to %(max_length)s characters or fewer (it has %(v)s).', max_length=f.max_length, v=len(v)), "string_too_long"))
             return None
         return v
     if t in ("rating_100", "rating_10"):
@@ -92,18 +92,18 @@ def _scalar(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> A
         elif isinstance(v, float) and v.is_integer():
             n = int(v)
         if n is None:
-            out.append(Problem(loc, f"Please enter a whole number from 0 to {top}.", "int_parsing"))
+            out.append(Problem(loc, _t('Please enter a whole number from 0 to %(top)s.', top=top), "int_parsing"))
             return None
         if n < 0:
-            out.append(Problem(loc, f"Please choose a number from 0 to {top}.", "greater_than_equal"))
+            out.append(Problem(loc, _t('Please choose a number from 0 to %(top)s.', top=top), "greater_than_equal"))
             return None
         if top is not None and n > top:
-            out.append(Problem(loc, f"Please choose a number from 0 to {top}.", "less_than_equal"))
+            out.append(Problem(loc, _t('Please choose a number from 0 to %(top)s.', top=top), "less_than_equal"))
             return None
         return n
     if t == "choice":
         if not isinstance(v, str) or v not in (f.choices or []):
-            out.append(Problem(loc, "Please choose one of the options.", "literal_error"))
+            out.append(Problem(loc, _t('Please choose one of the options.'), "literal_error"))
             return None
         return v
     if t == "choices":
@@ -114,7 +114,7 @@ def _scalar(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> A
         except ValueError:
             d = None
         if d is None or not 1900 <= d.year <= 2200:
-            out.append(Problem(loc, "Please enter a date, like 2026-03-09.", "date_parsing"))
+            out.append(Problem(loc, _t('Please enter a date, like 2026-03-09.'), "date_parsing"))
             return None
         return d.isoformat()
     if t == "datetime":
@@ -123,7 +123,7 @@ def _scalar(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> A
         except ValueError:
             dt = None
         if dt is None or not 1900 <= dt.year <= 2200:
-            out.append(Problem(loc, "Please enter a date and time, like 2026-03-09 18:30.", "datetime_parsing"))
+            out.append(Problem(loc, _t('Please enter a date and time, like 2026-03-09 18:30.'), "datetime_parsing"))
             return None
         return dt.isoformat(timespec="minutes")
     raise AssertionError(f"unhandled field type {t}")  # content validation makes this unreachable
@@ -133,16 +133,16 @@ def _choices(f: FieldDef, v: Any, loc: Loc, out: list[Problem]) -> list[str] | N
     """Ticked options: a list of listed options, each at most once, kept in the content's order."""
     options = f.options or []
     if not isinstance(v, list):
-        out.append(Problem(loc, "Please give a list of the options you chose.", "list_type"))
+        out.append(Problem(loc, _t('Please give a list of the options you chose.'), "list_type"))
         return None
     if len(v) > len(options):
-        out.append(Problem(loc, f"There are only {len(options)} options to choose from.", "too_long"))
+        out.append(Problem(loc, _t('There are only %(options)s options to choose from.', options=len(options)), "too_long"))
         return None
     if any(not isinstance(x, str) or x not in options for x in v):
-        out.append(Problem(loc, "Please choose only from the options listed.", "literal_error"))
+        out.append(Problem(loc, _t('Please choose only from the options listed.'), "literal_error"))
         return None
     if len(set(v)) != len(v):
-        out.append(Problem(loc, "Please choose each option only once.", "unique"))
+        out.append(Problem(loc, _t('Please choose each option only once.'), "unique"))
         return None
     return [o for o in options if o in v]
 
@@ -152,10 +152,10 @@ def _rows(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> lis
     if _blank(v):
         v = []
     if not isinstance(v, list):
-        out.append(Problem(loc, "Please give a list of rows.", "list_type"))
+        out.append(Problem(loc, _t('Please give a list of rows.'), "list_type"))
         return None
     if len(v) > f.max_rows:
-        out.append(Problem(loc, f"You can add up to {f.max_rows} rows (there are {len(v)}).", "too_long"))
+        out.append(Problem(loc, _t('You can add up to %(max_rows)s rows (there are %(v)s).', max_rows=f.max_rows, v=len(v)), "too_long"))
         return None
     columns = {c.name: c for c in f.columns}
     clean: list[dict[str, Any]] = []
@@ -163,11 +163,11 @@ def _rows(f: FieldDef, v: Any, loc: Loc, draft: bool, out: list[Problem]) -> lis
         if _row_blank(row):
             continue
         if not isinstance(row, dict):
-            out.append(Problem((*loc, i), "Each row should be a set of answers.", "dict_type"))
+            out.append(Problem((*loc, i), _t('Each row should be a set of answers.'), "dict_type"))
             continue
         for key in row:
             if key not in columns:
-                out.append(Problem((*loc, i, key), "This question is not part of the exercise.", "extra_forbidden"))
+                out.append(Problem((*loc, i, key), _t('This question is not part of the exercise.'), "extra_forbidden"))
         cleaned = {}
         for c in f.columns:
             value = _scalar(c, row.get(c.name), (*loc, i, c.name), draft, out)
@@ -190,11 +190,11 @@ def validate(exercise: Exercise, raw: Any, *, draft: bool,
     keeps that text rather than blocking the entry."""
     problems: list[Problem] = []
     if not isinstance(raw, dict):
-        return {}, [Problem((), "Answers should be an object of field name to answer.", "dict_type")]
+        return {}, [Problem((), _t('Answers should be an object of field name to answer.'), "dict_type")]
     fields = {f.name: f for f in exercise.fields}
     for key in raw:
         if key not in fields:
-            problems.append(Problem((str(key),), "This question is not part of the exercise.", "extra_forbidden"))
+            problems.append(Problem((str(key),), _t('This question is not part of the exercise.'), "extra_forbidden"))
     clean: dict[str, Any] = {}
     for f in exercise.fields:
         if f.type == "rows":
@@ -240,7 +240,7 @@ def parse_form(exercise: Exercise, form: Mapping[str, Any]) -> tuple[dict[str, A
                 rows.append({})
             rows[i][parts[2]] = value
             continue
-        problems.append(Problem(tuple(parts), "This question is not part of the exercise.", "extra_forbidden"))
+        problems.append(Problem(tuple(parts), _t('This question is not part of the exercise.'), "extra_forbidden"))
     return raw, problems
 
 

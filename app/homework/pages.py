@@ -21,13 +21,14 @@ from app.homework.models import DRAFT, SUBMITTED
 from app.programme import service as programme
 from app.programme.content import Exercise, Module
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {
-    "draft": "Your draft is saved. You can come back and finish it at any time.",
-    "saved": "Saved. Well done for doing your practice.",
-    "updated": "Your changes are saved.",
+    "draft": N_("Your draft is saved. You can come back and finish it at any time."),
+    "saved": N_("Saved. Well done for doing your practice."),
+    "updated": N_("Your changes are saved."),
 }
 #: ?notice= values shown by the template itself (they carry a link).
 RESUMED = "resumed"
@@ -75,7 +76,7 @@ def _form_page(request: Request, *, module: Module, exercise: Exercise, values: 
 def _locked(request: Request, session: SessionDep, patient: User, e: programme.ModuleLocked) -> Response:
     """The same friendly 403 page as the lessons: when the module opens, what to do now."""
     return render(request, "patient/module_locked.html", {
-        "page_title": f"Module {e.status.number} is not open yet", "locked": e.status, "opens": e.detail,
+        "page_title": _t('Module %(number)s is not open yet', number=e.status.number), "locked": e.status, "opens": e.detail,
         "current": programme.progress_summary(session, patient).current}, status_code=403)
 
 
@@ -200,11 +201,11 @@ def _workbook(session: SessionDep, patient: User) -> list[dict[str, Any]]:
 def workbook(request: Request, session: SessionDep, patient: PagePatient, notice: str | None = None) -> Response:
     from app.guided import service as guided
     return render(request, "patient/workbook.html", {
-        "page_title": "My workbook", "groups": _workbook(session, patient), "notice": NOTICES.get(notice or ""),
+        "page_title": _t('My workbook'), "groups": _workbook(session, patient), "notice": NOTICES.get(notice or ""),
         "new_feedback": guided.unseen_feedback_entries(session, patient.id)})
 
 
 @router.get("/workbook/print")
 def workbook_print(request: Request, session: SessionDep, patient: PagePatient) -> Response:
     groups = [g for g in _workbook(session, patient) if any(x["entries"] for x in g["exercises"])]
-    return render(request, "patient/workbook_print.html", {"page_title": "My workbook (print)", "groups": groups})
+    return render(request, "patient/workbook_print.html", {"page_title": _t('My workbook (print)'), "groups": groups})

@@ -24,6 +24,7 @@ from app.homework.models import DRAFT, SUBMITTED, HomeworkEntry
 from app.programme import service as programme
 from app.programme.content import Exercise, FieldDef, Module
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 STATUSES = (DRAFT, SUBMITTED)
 
@@ -80,22 +81,27 @@ class EntryView:
 
 
 def _show(f: FieldDef, v: Any) -> str:
+    """A stored answer in the viewer's language: choices are stored in the default language
+    (app.programme.locales) and shown in the translated words."""
+    from app import i18n
     if v is None or v == "":
         return ""
     if f.type == "choices" and isinstance(v, list):
-        return ", ".join(str(x) for x in v)  # (an older entry may hold free text: shown as it is)
+        return ", ".join(str(f.shown(x)) for x in v)  # (an older entry may hold free text: shown as it is)
+    if f.type == "choice":
+        return str(f.shown(v))
     if f.type == "rating_100":
-        return f"{v} out of 100"
+        return _t("%(v)s out of 100", v=v)
     if f.type == "rating_10":
-        return f"{v} out of 10"
+        return _t("%(v)s out of 10", v=v)
     if f.type == "date":
         try:
-            return date.fromisoformat(v).strftime("%A %-d %B %Y")
+            return i18n.format_when(date.fromisoformat(v), "%A %-d %B %Y")
         except (TypeError, ValueError):
             return str(v)
     if f.type == "datetime":
         try:
-            return datetime.fromisoformat(v).strftime("%a %-d %b %Y, %H:%M")
+            return i18n.format_when(datetime.fromisoformat(v), "%a %-d %b %Y, %H:%M")
         except (TypeError, ValueError):
             return str(v)
     return str(v)
@@ -123,7 +129,7 @@ def display_items(exercise: Exercise, answers: dict[str, Any]) -> list[Item]:
 def task_or_404(task_slug: str) -> tuple[Module, Exercise]:
     found = programme.exercise(task_slug)
     if found is None:
-        raise NotFound("We could not find that exercise.")
+        raise NotFound(_t('We could not find that exercise.'))
     return found
 
 
@@ -142,7 +148,7 @@ def _own(session: Session, patient_id: uuid.UUID, entry_id: uuid.UUID) -> Homewo
     row = session.scalars(select(HomeworkEntry).where(
         HomeworkEntry.id == entry_id, HomeworkEntry.patient_id == patient_id)).first()
     if row is None:  # missing, or someone else's: the same answer
-        raise NotFound("We could not find that entry.")
+        raise NotFound(_t('We could not find that entry.'))
     return row
 
 
@@ -183,7 +189,7 @@ def check(exercise: Exercise, answers: Any, status: str, *, stored: bool = False
 
 def _status(status: str) -> str:
     if status not in STATUSES:
-        raise InvalidInput("Status must be draft or submitted.", field="status")
+        raise InvalidInput(_t('Status must be draft or submitted.'), field="status")
     return status
 
 
@@ -199,7 +205,7 @@ def create(session: Session, patient: User, task_slug: str, answers: Any, *, sta
             HomeworkEntry.patient_id == patient.id, HomeworkEntry.idempotency_key == idempotency_key)).first()
         if existing is not None:
             if existing.task_slug != task_slug:
-                raise InvalidInput("This form was already used for another exercise.", field="idempotency_key")
+                raise InvalidInput(_t('This form was already used for another exercise.'), field="idempotency_key")
             return _write(session, existing, module, clean, status)
     now = clock.now()
     row = HomeworkEntry(id=uuid.uuid4(), patient_id=patient.id, task_slug=task_slug, module_slug=module.slug,
@@ -227,7 +233,7 @@ def update(session: Session, patient: User, entry_id: uuid.UUID, *, answers: Any
     programme.open_module(session, patient, module.slug)
     new_status = _status(status) if status is not None else row.status
     if row.status == SUBMITTED and new_status == DRAFT:
-        raise InvalidInput("This entry is already submitted. You can still edit it.", field="status")
+        raise InvalidInput(_t('This entry is already submitted. You can still edit it.'), field="status")
     stored = answers is None
     if stored:
         answers = crypto.unseal_json(session, row, "answers_enc") or {}

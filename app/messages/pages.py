@@ -20,12 +20,13 @@ from app.errors import InvalidInput
 from app.escalation import service as escalation
 from app.messages import service
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
 BodyStr = Annotated[str, Form(max_length=50_000)]
 KeyStr = Annotated[str, Form(max_length=64)]
-NOTICES = {"sent": "Your message has been sent."}
+NOTICES = {"sent": N_("Your message has been sent.")}
 
 
 def new_key() -> str:
@@ -44,7 +45,7 @@ def _patient_page(request: Request, session: Session, patient: User, *, body: st
     msgs = service.conversation_for_patient(session, patient)
     request.state.unread_messages = 0
     return render(request, "patient/messages.html", {
-        "page_title": "Messages", "messages": msgs, "body": body, "errors": errors or {},
+        "page_title": _t('Messages'), "messages": msgs, "body": body, "errors": errors or {},
         "form_key": new_key(), "reply_time": service.reply_time(), "notice": notice, "pathway": pathway,
         "max_length": service.MAX_LENGTH}, status_code=status_code)
 
@@ -74,7 +75,7 @@ def clinician_page(request: Request, session: Session, clinician: User, patient:
     from app.accounts import service as accounts
     msgs = service.conversation_for_clinician(session, clinician, patient)
     return render(request, "clinician/messages.html", {
-        "page_title": "Messages", "patient": patient, "name": accounts.display_name_of(session, patient)
+        "page_title": _t('Messages'), "patient": patient, "name": accounts.display_name_of(session, patient)
         or accounts.email_of(session, patient), "messages": msgs, "body": body, "errors": errors or {},
         "form_key": new_key(), "reply_time": service.reply_time(), "notice": notice,
         "max_length": service.MAX_LENGTH}, status_code=status_code)

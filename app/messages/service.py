@@ -29,6 +29,7 @@ from app.errors import InvalidInput
 from app.messages import risk
 from app.messages.models import CLINICIAN, PATIENT, Message
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 MAX_LENGTH: Final = 5000
 SHOWN: Final = 200
@@ -52,10 +53,9 @@ def clean_body(body: str | None, field: str = "body") -> str:
     """The text to store, or InvalidInput naming `field` (empty, or over MAX_LENGTH)."""
     text = (body or "").replace("\r\n", "\n").strip()
     if not text:
-        raise InvalidInput("Please write a message before sending.", field=field)
+        raise InvalidInput(_t('Please write a message before sending.'), field=field)
     if len(text) > MAX_LENGTH:
-        raise InvalidInput(f"Please keep a message to {MAX_LENGTH} characters or fewer "
-                           f"(this one has {len(text)}).", field=field)
+        raise InvalidInput(_t('Please keep a message to %(MAX_LENGTH)s characters or fewer (this one has %(text)s).', MAX_LENGTH=MAX_LENGTH, text=len(text)), field=field)
     return text
 
 
@@ -67,11 +67,11 @@ def _author(session: Session, row: Message, viewer: User, names: dict[uuid.UUID,
     if row.author_id == viewer.id:
         return "You"
     if row.author_id is None:
-        return "Your care team" if row.sender == CLINICIAN else "Patient"
+        return _t("Your care team") if row.sender == CLINICIAN else _t("Patient")
     if row.author_id not in names:
         user = accounts.get_user(session, row.author_id)
         names[row.author_id] = (accounts.display_name_of(session, user) if user else None) or (
-            "Your care team" if row.sender == CLINICIAN else "Patient")
+            _t("Your care team") if row.sender == CLINICIAN else _t("Patient"))
     return names[row.author_id]
 
 

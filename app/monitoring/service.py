@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.alerts import service as alerts
 from app.db import UTCDateTime, begin_write
+from app.i18n import N_, _t
 from app.monitoring import rules
 from app.monitoring.config import get_config, recheck_interval
 from app.monitoring.models import MonitorState, Reminder
@@ -311,20 +312,20 @@ def _reminder_at(session: Session, patient_id: uuid.UUID, kind: str, key: str) -
 
 
 REMINDER_TEXT = {
-    "checkin_due": ("Your weekly check-in is ready",
-                    "Hello,\n\nYour check-in is ready: a few questions about your mood, then a few about "
-                    "worry and anxiety. It takes about five minutes:\n{base}/checkins/weekly\n"),
-    "module_opened": ("A new module is ready",
-                      "Hello,\n\nThe next module of your programme is ready for you:\n{base}/modules\n"),
-    "diary": ("A moment for your diary",
-              "Hello,\n\nIf you have a minute today, a few words in your mood diary can help:\n{base}/diary\n"),
-    "reengage": ("We are here when you are ready",
-                 "Hello,\n\nIt has been a little while. There is no catching up to do: you can pick up "
-                 "where you left off whenever it suits you.\n{base}/\n"),
+    "checkin_due": (N_("Your weekly check-in is ready"),
+                    N_("Hello,\n\nYour check-in is ready: a few questions about your mood, then a few about "
+                       "worry and anxiety. It takes about five minutes:\n{base}/checkins/weekly\n")),
+    "module_opened": (N_("A new module is ready"),
+                      N_("Hello,\n\nThe next module of your programme is ready for you:\n{base}/modules\n")),
+    "diary": (N_("A moment for your diary"),
+              N_("Hello,\n\nIf you have a minute today, a few words in your mood diary can help:\n{base}/diary\n")),
+    "reengage": (N_("We are here when you are ready"),
+                 N_("Hello,\n\nIt has been a little while. There is no catching up to do: you can pick up "
+                    "where you left off whenever it suits you.\n{base}/\n")),
 }
 REMINDER_TEXT["weekly_summary"] = (
-    "Your week in Steady Steps",
-    "Hello,\n\nThis week: {diary} and {modules}.\nEvery step counts, however small.\n{base}/progress\n")
+    N_("Your week in Steady Steps"),
+    N_("Hello,\n\nThis week: {diary} and {modules}.\nEvery step counts, however small.\n{base}/progress\n"))
 REMINDER_PREF = {"checkin_due": "checkin", "module_opened": "module_open", "diary": "diary", "reengage": "reengage",
                  "weekly_summary": "weekly_summary"}
 
@@ -337,13 +338,18 @@ def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
 
     if _reminder_at(session, patient_id, kind, key) is not None:
         return None
+    from app import i18n
+    from app.accounts.models import User
+
     base = get_settings().base_url.rstrip("/")
-    subject, body = REMINDER_TEXT[kind]
     unsub = _optional("app.reminders.service",
                       lambda m: m.unsubscribe_url(patient_id, REMINDER_PREF.get(kind, "all")))
-    body = body.format(base=base, **(fields or {})) + (f"\nIf you need help now: {base}/help\n"
-                                     "\nYou get these e-mails because you take part in this programme."
-                                     + (f" To stop them: {unsub}\n" if unsub else "\n"))
+    patient = session.get(User, patient_id)
+    with i18n.using(patient.locale if patient is not None else None):   # the patient's language
+        subject, body = (_t(t) for t in REMINDER_TEXT[kind])
+        body = body.format(base=base, **(fields or {})) + _t("\nIf you need help now: %(help)s\n", help=f"{base}/help") + \
+            _t("\nYou get these e-mails because you take part in this programme.") + \
+            (_t(" To stop them: %(unsub)s\n", unsub=unsub) if unsub else "\n")
     msg = mail.enqueue(session, kind=f"reminder_{kind}", subject=subject, body=body, user_id=patient_id)
     r = Reminder(patient_id=patient_id, kind=kind, key=key, outbox_id=msg.id, created_at=now)
     session.add(r)

@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.outcomes import service
 from app.outcomes.chart import rates_chart
 from app.web import render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,7 +32,7 @@ def outcomes(request: Request, session: SessionDep, admin: PageAdmin) -> Respons
     clinicians = [(u.id, accounts.display_name_of(session, u) or accounts.email_of(session, u))
                   for u in service.clinicians(session)]
     return render(request, "outcomes/outcomes.html", {
-        "page_title": "Service outcomes", "rates": rates, "chart": rates_chart(rates.by_month),
+        "page_title": _t('Service outcomes'), "rates": rates, "chart": rates_chart(rates.by_month),
         "clinicians": clinicians})
 
 

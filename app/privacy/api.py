@@ -16,10 +16,11 @@ from app.db import SessionDep
 from app.errors import InvalidInput, NotFound
 from app.privacy import erasure, export, service
 from app.privacy.schemas import AcceptedOut, ConsentEventOut, ConsentOut, EmailChangeIn, PasswordIn
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(tags=["data rights"])
 
-EMAIL_SENT = ("If that address can be used, we have sent a link to it; the change happens when "
+EMAIL_SENT = N_("If that address can be used, we have sent a link to it; the change happens when "
               "the link is followed (within 24 hours). We have also told your current address.")
 FHIR_JSON = "application/fhir+json"
 
@@ -29,7 +30,7 @@ def change_email(body: EmailChangeIn, user: CurrentUser, session: SessionDep) ->
     """Ask to change the e-mail address (current password required). The same answer whether
     or not the new address already belongs to an account."""
     service.request_email_change(session, user, body.email, body.password)
-    return AcceptedOut(status="sent", message=EMAIL_SENT)
+    return AcceptedOut(status="sent", message=_t(EMAIL_SENT))
 
 
 def _consent(session: SessionDep, user: Any) -> ConsentOut:
@@ -60,7 +61,7 @@ def withdraw_consent(body: PasswordIn, user: CurrentUser, session: SessionDep) -
     """Withdraw consent (password required): every session, this one too, is signed out; the
     next sign-in asks again. What is stored stays (erasure is `POST /me/erasure`)."""
     if not service.check_password(session, user, body.password):
-        raise InvalidInput("Your password is not right. Nothing has changed.", field="password")
+        raise InvalidInput(_t('Your password is not right. Nothing has changed.'), field="password")
     service.withdraw(session, user)
     return AcceptedOut(status="withdrawn", message="Consent withdrawn; you have been signed out everywhere.")
 

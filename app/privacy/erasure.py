@@ -34,6 +34,7 @@ from app.errors import InvalidInput, NotFound
 from app.privacy.models import ErasureRequest
 from app.privacy.service import check_password
 from app.security import crypto, sessions
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 PERSON_COLUMNS = frozenset({"patient_id", "user_id", "owner_id"})
 #: Kept on purpose: the hash-chained audit log (its events hold ids and actions, no health data).
@@ -42,12 +43,12 @@ KEPT_TABLES = frozenset({"audit_events", "audit_head"})
 
 def request_erasure(session: Session, patient: User, password: str) -> ErasureRequest:
     if patient.role != Role.patient:
-        raise InvalidInput("Only a patient's record can be erased this way; ask an administrator.",
+        raise InvalidInput(_t("Only a patient's record can be erased this way; ask an administrator."),
                            field="password")
     if not check_password(session, patient, password):
         audit.record(session, action="erasure.request", actor_id=patient.id, actor_role="patient",
                      patient_id=patient.id, record_type="user", record_id=patient.id, outcome="failure")
-        raise InvalidInput("Your password is not right. Nothing has been asked for.", field="password")
+        raise InvalidInput(_t('Your password is not right. Nothing has been asked for.'), field="password")
     begin_write(session)
     row = session.scalars(select(ErasureRequest).where(ErasureRequest.user_id == patient.id)).first()
     if row is None:

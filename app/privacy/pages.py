@@ -31,6 +31,7 @@ from app.privacy.models import ErasureRequest
 from app.safety import service as safety
 from app.security import sessions
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -193,7 +194,7 @@ def summary(request: Request, session: SessionDep, patient: PagePatient) -> Resp
     audit.record(session, action="export.summary", actor_id=patient.id, actor_role="patient",
                  patient_id=patient.id, record_type="user", record_id=patient.id)
     return render(request, "privacy/summary.html", {
-        "page_title": "Everything we keep about you", "email": accounts.email_of(session, patient),
+        "page_title": _t('Everything we keep about you'), "email": accounts.email_of(session, patient),
         "display_name": accounts.display_name_of(session, patient), "enrolled_at": accounts.enrolled_at(patient),
         "score_charts": score_charts, "mood": mood, "diary": entries,
         "workbook": homework.entries_for(session, patient.id),
@@ -236,7 +237,7 @@ def privacy_context() -> dict[str, Any]:
 @router.get("/admin/erasure")
 def erasure_requests(request: Request, session: SessionDep, admin: PageAdmin, done: int = 0) -> Response:
     return render(request, "privacy/admin_erasure.html", {
-        "page_title": "Erasure requests", "requests": erasure.pending(session), "done": bool(done), "errors": {}})
+        "page_title": _t('Erasure requests'), "requests": erasure.pending(session), "done": bool(done), "errors": {}})
 
 
 @router.post("/admin/erasure/{request_id}")
@@ -248,11 +249,11 @@ def carry_out_erasure(request: Request, session: SessionDep, admin: PageAdmin, r
         raise NotFound()
     if accounts.normalise_email(confirm_email) != accounts.email_of(session, patient):
         return render(request, "privacy/admin_erasure.html", {
-            "page_title": "Erasure requests", "requests": erasure.pending(session), "done": False,
+            "page_title": _t('Erasure requests'), "requests": erasure.pending(session), "done": False,
             "errors": {f"confirm-{request_id}": "Type the patient's e-mail address exactly to confirm."},
             "typed": {str(request_id): confirm_email}}, status_code=422)
     report = erasure.erase_patient(session, patient, actor=admin)
     if list(erasure.references(session, report.patient_id)):
         session.rollback()
-        raise InvalidInput("Erasure did not remove every row; nothing was changed.", field="confirm_email")
+        raise InvalidInput(_t('Erasure did not remove every row; nothing was changed.'), field="confirm_email")
     return redirect("/admin/erasure?done=1")

@@ -28,6 +28,7 @@ from app.config import get_settings
 from app.errors import AppError, InvalidInput
 from app.privacy.models import ConsentRecord, EmailChange
 from app.security import crypto, passwords
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 EMAIL_CHANGE_TTL = timedelta(hours=24)
 TOKEN_MAX_LENGTH = 100
@@ -109,7 +110,7 @@ def withdraw(session: Session, user: User) -> ConsentRecord:
 def set_display_name(session: Session, user: User, name: str | None) -> None:
     name = (name or "").strip() or None
     if name is not None and len(name) > 80:
-        raise InvalidInput("Your name can be at most 80 characters.", field="display_name")
+        raise InvalidInput(_t('Your name can be at most 80 characters.'), field="display_name")
     crypto.seal(session, user, "display_name_enc", name)
     audit.record(session, action="account.rename", actor_id=user.id, actor_role=user.role.value,
                  record_type="user", record_id=user.id)
@@ -151,10 +152,10 @@ def request_email_change(session: Session, user: User, new_email: str, password:
     if not check_password(session, user, password):
         audit.record(session, action="email.change_request", actor_id=user.id, actor_role=user.role.value,
                      record_type="user", record_id=user.id, outcome="failure")
-        raise InvalidInput("Your password is not right.", field="password")
+        raise InvalidInput(_t('Your password is not right.'), field="password")
     old_email = accounts.email_of(session, user)
     if new_email == old_email:
-        raise InvalidInput("That is already your address.", field="email")
+        raise InvalidInput(_t('That is already your address.'), field="email")
     token = secrets.token_urlsafe(32)
     hashed = _token_hash(token)
     owner = accounts.find_by_email(session, new_email)

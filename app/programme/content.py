@@ -321,28 +321,43 @@ def load(directory: Path) -> Programme:
 
 
 _cache: dict[Path, Programme] = {}
+_translated: dict[Path, dict[str, Programme]] = {}
+#: what the last load found wrong with the translations (modules shown in the default language)
+translation_problems: list[str] = []
 
 
-def load_and_validate(settings: Settings) -> Programme:
-    """Start-up check (app.startup.DATA_CHECKS): load, validate and cache the programme."""
-    directory = Path(settings.content_dir)
+def _load_into_cache(directory: Path) -> Programme:
+    from app.programme import locales
+
     programme = load(directory)
+    others, problems = locales.load_all(programme, directory)
     _cache.clear()
+    _translated.clear()
     _cache[directory.resolve()] = programme
+    _translated[directory.resolve()] = others  # type: ignore[assignment]
+    translation_problems[:] = problems
     return programme
 
 
-def get_programme() -> Programme:
-    """The loaded programme for the configured content directory (loaded on first use)."""
+def load_and_validate(settings: Settings) -> Programme:
+    """Start-up check (app.startup.DATA_CHECKS): load, validate and cache the programme; each
+    translation (modules_content/<locale>/) is checked against it (app.programme.locales:
+    problems are logged warnings, and the module is shown in the default language)."""
+    return _load_into_cache(Path(settings.content_dir))
+
+
+def get_programme(locale: str | None = None) -> Programme:
+    """The loaded programme for the configured content directory (loaded on first use), in
+    `locale` (default: the request's language, app.i18n)."""
+    from app import i18n
     from app.config import get_settings
 
     directory = Path(get_settings().content_dir).resolve()
     found = _cache.get(directory)
     if found is None:
-        found = load(directory)
-        _cache.clear()
-        _cache[directory] = found
-    return found
+        found = _load_into_cache(directory)
+    code = locale or i18n.current()
+    return _translated.get(directory, {}).get(code, found)
 
 
 def _n(n: int, word: str) -> str:
@@ -361,12 +376,18 @@ def summary(programme: Programme) -> str:
 def main() -> int:
     from app.config import get_settings
 
+    from app.programme import locales
     try:
         programme = load(Path(get_settings().content_dir))
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 1
     print(summary(programme))
+    others, problems = locales.load_all(programme, Path(get_settings().content_dir))
+    for code in others:
+        print(f"translation {code}: {'see the warnings below' if problems else 'every module mirrors the default'}")
+    for p in problems:
+        print(f"  warning: {p}")
     return 0
 
 

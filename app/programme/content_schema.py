@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt,
+                      field_validator, model_validator)
 
 FIELD_TYPES = ("text", "long_text", "rating_100", "rating_10", "choice", "choices", "datetime", "date", "rows")
 TEXT_TYPES = {"text": 500, "long_text": 4000}          # type -> default max_length
@@ -91,6 +91,13 @@ class FieldDef(_Strict):
     columns: list[FieldDef] | None = None
     min_rows: StrictInt | None = Field(None, ge=0, le=50)
     max_rows: StrictInt | None = Field(None, ge=1, le=50)
+    # A translated field (app.programme.locales): its choices/options are the default language's
+    # (the stored values); this maps each to the words shown.
+    _shown: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def shown(self, value: object) -> object:
+        """The words shown for a stored choice/option (the value itself in the default language)."""
+        return self._shown.get(value, value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _by_type(self) -> FieldDef:

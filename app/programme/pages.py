@@ -16,6 +16,7 @@ from app.errors import InvalidInput
 from app.programme import service
 from app.programme.content import Module
 from app.web import redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +36,7 @@ def locked_page(request: Request, session: SessionDep, patient: User, exc: servi
     """403, in plain words: when it opens, and what to do now."""
     summary = service.progress_summary(session, patient)
     return render(request, "patient/module_locked.html", {
-        "page_title": f"Module {exc.status.number} is not open yet", "locked": exc.status,
+        "page_title": _t('Module %(number)s is not open yet', number=exc.status.number), "locked": exc.status,
         "opens": exc.detail, "current": summary.current}, status_code=403)
 
 
@@ -58,9 +59,9 @@ def _step_links(module: Module, step: str) -> dict[str, Any]:
     next_step = order[i + 1] if i + 1 < len(order) else None
     return {"step_number": i + 1, "steps_total": len(order),
             "prev_href": href(prev_step) if prev_step else f"/modules/{module.slug}",
-            "prev_label": "Previous page" if prev_step else "Module overview",
+            "prev_label": _t('Previous page') if prev_step else _t('Module overview'),
             "next_href": href(next_step) if next_step else None,
-            "next_label": "Check your understanding" if next_step == service.QUIZ_STEP else "Next page"}
+            "next_label": _t('Check your understanding') if next_step == service.QUIZ_STEP else _t('Next page')}
 
 
 @router.get("/modules")
@@ -68,7 +69,7 @@ def modules(request: Request, session: SessionDep, patient: PagePatient) -> Resp
     statuses = service.module_statuses(session, patient)
     now = clock.now()
     return render(request, "patient/modules.html", {
-        "page_title": "Your modules", "modules": statuses,
+        "page_title": _t('Your modules'), "modules": statuses,
         "opens": {s.slug: s.opens_text(now) for s in statuses if not s.is_open},
         "summary": service.progress_summary(session, patient)})
 
@@ -99,7 +100,7 @@ def lesson_page(request: Request, session: SessionDep, patient: PagePatient, slu
     page = service.page_of(module, page_slug)
     if page.index == 0 and status.status != "completed" and service.checkin_needed(session, patient):
         return render(request, "patient/module_checkin.html", {
-            "page_title": "Your weekly check-in", "module": module,
+            "page_title": _t('Your weekly check-in'), "module": module,
             "checkin_href": f"{CHECKIN_URL}?next=/modules/{slug}"})
     service.record_view(session, patient, module, page.slug)
     return render(request, "patient/lesson.html", {
@@ -111,7 +112,7 @@ def lesson_page(request: Request, session: SessionDep, patient: PagePatient, slu
 def _quiz_context(session: SessionDep, patient: User, module: Module, status: service.ModuleStatus,
                   chosen: list[int | None], feedback: list[service.QuizFeedback] | None,
                   errors: dict[str, str]) -> dict[str, Any]:
-    return {"page_title": f"Check your understanding · Module {module.number}", "module": module,
+    return {"page_title": _t('Check your understanding · Module %(number)s', number=module.number), "module": module,
             "status": status, "chosen": chosen, "feedback": feedback, "errors": errors,
             **_step_links(module, service.QUIZ_STEP)}
 
@@ -143,7 +144,7 @@ def answer_quiz(request: Request, session: SessionDep, patient: PagePatient, slu
         v = form.get(f"q{i}", "")
         n = int(v) if v.isdigit() and len(v) < 3 else None
         if n is None or n >= len(q.options):
-            errors[f"q{i}"] = "Please choose an answer."
+            errors[f"q{i}"] = _t('Please choose an answer.')
             n = None
         chosen.append(n)
     if errors:
@@ -178,7 +179,7 @@ def finished(request: Request, session: SessionDep, patient: PagePatient, slug: 
     statuses = service.module_statuses(session, patient)
     nxt = next((s for s in statuses if s.number == module.number + 1), None)
     return render(request, "patient/module_finished.html", {
-        "page_title": f"You finished module {module.number}", "module": module, "status": status,
+        "page_title": _t('You finished module %(number)s', number=module.number), "module": module, "status": status,
         "next": nxt, "next_opens": nxt.opens_text(clock.now()) if nxt and not nxt.is_open else None})
 
 
@@ -189,4 +190,4 @@ def finished(request: Request, session: SessionDep, patient: PagePatient, slug: 
 def about_depression_and_anxiety(request: Request, patient: PagePatient) -> Response:
     """What depression and anxiety are: how common, what keeps them going, what helps."""
     return render(request, "patient/about_depression_anxiety.html",
-                  {"page_title": "About depression and anxiety"})
+                  {"page_title": _t('About depression and anxiety')})

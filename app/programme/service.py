@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.config import get_settings
@@ -23,13 +23,14 @@ from app.programme import schedule
 from app.programme.content import Exercise, Module, Page, Programme, get_programme
 from app.programme.models import ModuleProgress, QuizResponse
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 QUIZ_STEP = "#quiz"            # last_page marker for the "check your understanding" step
 CHECKIN_FRESH_FOR = timedelta(days=6)
 
 
 class ModuleLocked(Forbidden):
-    code, title = "module_locked", "This module is not open yet."
+    code, title = "module_locked", _t('This module is not open yet.')
 
     def __init__(self, status: ModuleStatus) -> None:
         super().__init__(status.opens_text(clock.now()))
@@ -86,25 +87,25 @@ class ModuleStatus:
     def opens_text(self, now: datetime) -> str:
         """Plain words for when a locked module opens, e.g.
         "Module 2 opens on Monday 9 March, once you have finished module 1."."""
-        name = f"Module {self.number}"
+        name = _t('Module %(number)s', number=self.number)
         if not self.is_open:
             when = _when(self.available_at, now) if self.available_at else None
             if self.waiting_for is None:
-                return f"{name} opens {when}." if when else f"{name} opens soon."
+                return _t('%(name)s opens %(when)s.', name=name, when=when) if when else _t('%(name)s opens soon.', name=name)
             if when and self.available_at and self.available_at > now:
-                return f"{name} opens {when}, once you have finished module {self.waiting_for}."
+                return _t('%(name)s opens %(when)s, once you have finished module %(waiting_for)s.', name=name, when=when, waiting_for=self.waiting_for)
             if self.available_at is not None:
-                return f"{name} opens as soon as you have finished module {self.waiting_for}."
-            return f"{name} opens after you have finished module {self.waiting_for}."
-        return f"{name} is open."
+                return _t('%(name)s opens as soon as you have finished module %(waiting_for)s.', name=name, waiting_for=self.waiting_for)
+            return _t('%(name)s opens after you have finished module %(waiting_for)s.', name=name, waiting_for=self.waiting_for)
+        return _t('%(name)s is open.', name=name)
 
 
 def _when(at: datetime, now: datetime) -> str:
     if at.date() == now.date():
-        return f"later today, at {at:%H:%M} UTC"
+        return _t('later today, at %(at)s UTC', at=f"{at:%H:%M}")
     if at.date() == (now + timedelta(days=1)).date():
-        return f"tomorrow, {at:%A %-d %B}"
-    return f"on {at:%A %-d %B}" + (f" {at:%Y}" if at.year != now.year else "")
+        return _t('tomorrow, %(at)s', at=i18n.format_when(at, "%A %-d %B"))
+    return _t("on %(day)s", day=i18n.format_when(at, "%A %-d %B %Y" if at.year != now.year else "%A %-d %B"))
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def programme() -> Programme:
 def module_or_404(slug: str) -> Module:
     m = programme().module(slug)
     if m is None:
-        raise NotFound("We could not find that module.")
+        raise NotFound(_t('We could not find that module.'))
     return m
 
 
@@ -254,7 +255,7 @@ def record_view(session: Session, patient: User, module: Module, step: str) -> M
     """The patient opened a page (or the quiz step) of an open module: remember it for resuming."""
     order = steps(module)
     if step not in order:
-        raise NotFound("We could not find that page.")
+        raise NotFound(_t('We could not find that page.'))
     row = _progress_row(session, patient.id, module)
     row.last_page = step
     row.furthest_page = max(row.furthest_page or 0, order.index(step))
@@ -354,11 +355,11 @@ def quiz_feedback(module: Module, answers: list[int]) -> list[QuizFeedback]:
 def validate_quiz(module: Module, answers: list[object]) -> list[int]:
     """Exactly one answer per question, each an option number. Raises InvalidInput naming it."""
     if len(answers) != len(module.quiz):
-        raise InvalidInput(f"Please answer all {len(module.quiz)} questions.", field="answers")
+        raise InvalidInput(_t('Please answer all %(quiz)s questions.', quiz=len(module.quiz)), field="answers")
     clean = []
     for i, (q, a) in enumerate(zip(module.quiz, answers, strict=True)):
         if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < len(q.options):
-            raise InvalidInput(f"Choose one of the {len(q.options)} answers (0 to {len(q.options) - 1}).",
+            raise InvalidInput(_t('Choose one of the %(options)s answers (0 to %(options2)s).', options=len(q.options), options2=len(q.options) - 1),
                                field=f"answers.{i}")
         clean.append(a)
     return clean
@@ -397,7 +398,7 @@ def quiz_answers(session: Session, patient: User, module: Module) -> list[int] |
 def page_of(module: Module, slug: str) -> Page:
     page = module.page(slug)
     if page is None:
-        raise NotFound("We could not find that page.")
+        raise NotFound(_t('We could not find that page.'))
     return page
 
 

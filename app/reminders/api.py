@@ -12,6 +12,7 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.reminders import service
 from app.reminders.schemas import PushSubscriptionIn, RemindersIn, RemindersOut, SentReminder
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(tags=["reminders"])
 
@@ -39,7 +40,7 @@ def one_click_unsubscribe(session: SessionDep, token: Annotated[str, Path(max_le
     cookie. Honoured at once; queued reminders of that kind are cancelled."""
     found = service.read_token(token)
     if found is None or not service.unsubscribe(session, *found):
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound(_t('This unsubscribe link is not valid.'))
     return Response(status_code=200, content='{"unsubscribed": true}', media_type="application/json")
 
 
@@ -61,5 +62,5 @@ def add_push_subscription(body: PushSubscriptionIn, patient: CurrentPatient, ses
 def remove_push_subscription(body: PushSubscriptionIn, patient: CurrentPatient, session: SessionDep) -> Response:
     from app.reminders import push
     if not push.unsubscribe(session, patient.id, body.endpoint):
-        raise NotFound("No such push subscription.")
+        raise NotFound(_t('No such push subscription.'))
     return Response(status_code=204)

@@ -14,6 +14,7 @@ from app.errors import InvalidInput
 from app.reminders import service
 from app.reminders.schemas import QuietHours, RemindersIn
 from app.web import flash_url, redirect, render
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +54,7 @@ def save_reminders(request: Request, session: SessionDep, patient: PagePatient,
             "weekly_summary": bool(weekly_summary)}
     errors: dict[str, str] = {}
     if bool(quiet_start) != bool(quiet_end):
-        errors["quiet_start" if not quiet_start else "quiet_end"] = "Give both the start and the end, or neither."
+        errors["quiet_start" if not quiet_start else "quiet_end"] = _t('Give both the start and the end, or neither.')
     else:
         data = RemindersIn(time_zone=form["time_zone"], remind_at=remind_at or None,
                            diary_at=diary_at or "off", checkin=form["checkin"], module_open=form["module_open"],
@@ -99,7 +100,7 @@ def save_push(request: Request, session: SessionDep, patient: PagePatient,
     switches reminders to push; e-mail stays the fallback."""
     from app.reminders import push
     if not endpoint or len(p256dh) < 20 or len(auth) < 8:
-        raise InvalidInput("The browser did not give a complete push subscription.", field="endpoint")
+        raise InvalidInput(_t('The browser did not give a complete push subscription.'), field="endpoint")
     push.subscribe(session, patient.id, endpoint, p256dh, auth)
     service.update_prefs(session, patient.id, RemindersIn(channel="push"))
     return redirect(flash_url("/account", "reminders-saved") + "#reminders")

@@ -33,6 +33,7 @@ from app import clock
 from app.errors import InvalidInput
 from app.reminders.models import PushSubscription
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.push")
 PUSH_TIMEOUT_SECONDS = 10
@@ -65,7 +66,7 @@ def add_vapid(path: Path) -> dict[str, str]:
 
     data = json.loads(path.read_text())
     if isinstance(data.get("vapid"), dict):
-        raise InvalidInput(f"{path} already has VAPID keys", field="vapid")
+        raise InvalidInput(_t('%(path)s already has VAPID keys', path=path), field="vapid")
     v = Vapid02()
     v.generate_keys()
     raw = v.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
@@ -101,7 +102,7 @@ def _check_endpoint(endpoint: str) -> None:
         return
     if u.scheme == "http" and loopback and get_settings().env.value != "production":
         return
-    raise InvalidInput("A push address must be an https address from your browser.", field="endpoint")
+    raise InvalidInput(_t('A push address must be an https address from your browser.'), field="endpoint")
 
 
 def subscribe(session: Session, patient_id: uuid.UUID, endpoint: str, p256dh: str, auth: str) -> PushSubscription:

@@ -25,6 +25,7 @@ from app.errors import InvalidInput
 from app.reminders import timing
 from app.reminders.models import ReminderPrefs
 from app.reminders.schemas import QuietHours, RemindersIn, RemindersOut, SentReminder
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 #: What each pref switches off; the outbox kinds it covers.
 PREF_KINDS = {
@@ -113,7 +114,7 @@ def _hhmm(value: str, field: str) -> str:
     try:
         timing.parse_hhmm(value)
     except ValueError:
-        raise InvalidInput("Give a time of day from 00:00 to 23:59, like 18:30.", field=field) from None
+        raise InvalidInput(_t('Give a time of day from 00:00 to 23:59, like 18:30.'), field=field) from None
     return value
 
 
@@ -121,8 +122,7 @@ def validate_zone(name: str, field: str = "time_zone") -> str:
     try:
         timing.zone(name)
     except ValueError:
-        raise InvalidInput("That is not a time zone we know. Choose one from the list, "
-                           "like Europe/London.", field=field) from None
+        raise InvalidInput(_t('That is not a time zone we know. Choose one from the list, like Europe/London.'), field=field) from None
     return name
 
 
@@ -146,8 +146,7 @@ def update_prefs(session: Session, patient_id: uuid.UUID, data: RemindersIn, *,
         start = timing.parse_hhmm(_hhmm(data.quiet_hours.start, "quiet_hours.start"))
         end = timing.parse_hhmm(_hhmm(data.quiet_hours.end, "quiet_hours.end"))
         if start == end or timing.quiet_length(start, end) > timing.MAX_QUIET:
-            raise InvalidInput("Quiet hours can be at most 20 hours long, so that reminders still "
-                               "have time to arrive.", field="quiet_hours")
+            raise InvalidInput(_t('Quiet hours can be at most 20 hours long, so that reminders still have time to arrive.'), field="quiet_hours")
         new["quiet_start"], new["quiet_end"] = data.quiet_hours.start, data.quiet_hours.end
     row = _row(session, patient_id)
     if row is None:

@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from app.errors import AppError, Forbidden, NotAuthenticated
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 log = logging.getLogger("icbt.safety")
 
@@ -61,7 +62,7 @@ def signin_page(request: Request, source: str) -> Response:
     from app.web import render
     return render(request, "patient/not_safe_signin.html", {
         "pathway": escalation.pathway_out("emergency"), "source": source if source in SOURCES else "checkin",
-        "page_title": "Get help now"})
+        "page_title": _t('Get help now')})
 
 
 def raise_for(patient_id, source: str) -> bool:  # type: ignore[no-untyped-def]

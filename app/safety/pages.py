@@ -21,11 +21,12 @@ log = logging.getLogger("icbt.safety")
 
 from app.safety.telfilter import tel_links  # noqa: E402
 from app.web import env as _env  # noqa: E402
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 _env.filters["tel_links"] = tel_links
 router = APIRouter(include_in_schema=False)
 
-NOTICES = {"saved": "Your safety plan is saved."}
+NOTICES = {"saved": N_("Your safety plan is saved.")}
 SOURCES = ("checkin", "diary")
 
 
@@ -34,7 +35,7 @@ def view_plan(request: Request, session: SessionDep, patient: PagePatient, notic
     plan = service.get(session, patient.id)
     return render(request, "patient/safety_plan.html", {
         "plan": plan, "sections": service.SECTIONS, "notice": NOTICES.get(notice or ""),
-        "page_title": "My safety plan"})
+        "page_title": _t('My safety plan')})
 
 
 @router.get("/safety-plan/edit")
@@ -42,7 +43,7 @@ def edit_plan(request: Request, session: SessionDep, patient: PagePatient) -> Re
     plan = service.for_editing(session, patient.id)
     return render(request, "patient/safety_plan_edit.html", {
         "values": plan.sections, "is_new": not plan.exists, "sections": service.SECTIONS,
-        "errors": {}, "max": service.SECTION_MAX, "page_title": "Write my safety plan"})
+        "errors": {}, "max": service.SECTION_MAX, "page_title": _t('Write my safety plan')})
 
 
 Text = Annotated[str, Form(max_length=50_000)]   # the service gives the friendly limit
@@ -63,7 +64,7 @@ def save_plan(request: Request, session: SessionDep, patient: PagePatient, warni
             "values": {k: (v if isinstance(v, str) else "") for k, v in data.items()},
             "is_new": service.get(session, patient.id) is None, "sections": service.SECTIONS,
             "errors": {e.field or "form": e.detail}, "max": service.SECTION_MAX,
-            "page_title": "Write my safety plan"}, status_code=422)
+            "page_title": _t('Write my safety plan')}, status_code=422)
     return redirect("/safety-plan?notice=saved")
 
 
@@ -84,7 +85,7 @@ def not_safe_page(request: Request, session: SessionDep, patient: PagePatient,
         "pathway": escalation.pathway_out("emergency"), "statuses": statuses,
         "care": honesty.status_for(session, alert) if alert is not None else None,
         "has_plan": service.get(session, patient.id) is not None,
-        "page_title": "Get help now" if told else "I am not safe right now"})
+        "page_title": _t('Get help now') if told else _t('I am not safe right now')})
 
 
 @router.post("/not-safe")
@@ -111,5 +112,5 @@ def not_safe_response(request: Request, session: Session, patient: User, source:
         return render(request, "patient/safety_plan_not_safe.html", {
             "told": False, "failed": True, "source": source,
             "pathway": escalation.pathway_out("emergency"), "statuses": [], "has_plan": False,
-            "page_title": "Get help now"}, status_code=500)
+            "page_title": _t('Get help now')}, status_code=500)
     return redirect(f"/not-safe?told=1&source={source}")

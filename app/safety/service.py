@@ -18,6 +18,7 @@ from app import clock
 from app.errors import InvalidInput
 from app.safety.models import SafetyPlan
 from app.security import crypto
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 SECTION_MAX = 2000
 
@@ -119,11 +120,10 @@ def clean(data: dict[str, object]) -> dict[str, str]:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise InvalidInput("Please write text here.", field=key)
+            raise InvalidInput(_t('Please write text here.'), field=key)
         value = value.replace("\r\n", "\n").strip()
         if len(value) > SECTION_MAX:
-            raise InvalidInput(f"Please keep this part to {SECTION_MAX} characters or fewer "
-                               f"(it has {len(value)}).", field=key)
+            raise InvalidInput(_t('Please keep this part to %(SECTION_MAX)s characters or fewer (it has %(value)s).', SECTION_MAX=SECTION_MAX, value=len(value)), field=key)
         out[key] = value
     return out
 

@@ -19,12 +19,17 @@ class PayloadTooLarge(AppError):
 
 
 def _too_large(limit: int, path: str) -> tuple[bytes, bytes]:
-    detail = f"That request is too large: the limit is {limit:,} bytes."
+    from app import i18n
+    _t = i18n.gettext
+    detail = _t("That request is too large: the limit is %(limit)s bytes.", limit=i18n.format_number(limit))
     if path.startswith("/api/") or path in ("/healthz", "/openapi.json"):
         return b"application/json", json.dumps(PayloadTooLarge(detail).body()).encode()
-    html = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too large</title></head>"
-            f"<body><main><h1>That was too much to send at once</h1><p>{detail} Please go back and "
-            "send less, or split it into parts.</p><p><a href=\"/help\">Get help now</a></p></main></body></html>")
+    lang = i18n.html_lang(i18n.current())
+    title, heading = _t("Too large"), _t("That was too much to send at once")
+    advice, help_now = _t("Please go back and send less, or split it into parts."), _t("Get help now")
+    html = (f"<!doctype html><html lang=\"{lang}\" dir=\"{i18n.direction(i18n.current())}\"><head><meta charset=\"utf-8\">"
+            f"<title>{title}</title></head><body><main><h1>{heading}</h1><p>{detail} {advice}</p>"
+            f"<p><a href=\"/help\">{help_now}</a></p></main></body></html>")
     return b"text/html; charset=utf-8", html.encode()
 
 

@@ -11,6 +11,7 @@ from fastapi import Request
 
 from app.accounts.dependencies import PageUserOptional
 from app.errors import Forbidden
+from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 ANON_COOKIE = "icbt_csrf"
 FIELD = "csrf_token"
@@ -34,13 +35,13 @@ async def csrf_protect(request: Request, _user: PageUserOptional) -> None:
     if request.method not in UNSAFE:
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise Forbidden("This form was sent from another site, so it was refused.", code="csrf_failed")
+        raise Forbidden(_t('This form was sent from another site, so it was refused.'), code="csrf_failed")
     auth = getattr(request.state, "auth_session", None)
     form = await request.form()
     sent = form.get(FIELD)
     expected = getattr(request.state, "csrf_token", None) if auth is not None else request.cookies.get(ANON_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise Forbidden("This form has expired. Please go back, reload the page and try again.", code="csrf_failed")
+        raise Forbidden(_t('This form has expired. Please go back, reload the page and try again.'), code="csrf_failed")
 
 
 class AnonCookieMiddleware:

@@ -19,20 +19,22 @@ from urllib.parse import parse_qsl
 
 from pydantic import AfterValidator
 
+from app.i18n import N_, _t
+
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 NAME_FIELDS = re.compile(r"(^|_)(name|email|username)$")
 
-CONTROL_MESSAGE = "This contains a control character (such as NUL) that cannot be stored. Please remove it."
-BIDI_MESSAGE = "This contains a text-direction override character, which names cannot contain. Please remove it."
+CONTROL_MESSAGE = N_("This contains a control character (such as NUL) that cannot be stored. Please remove it.")
+BIDI_MESSAGE = N_("This contains a text-direction override character, which names cannot contain. Please remove it.")
 
 
 def text_problem(value: str, *, name: bool = False) -> str | None:
     """A sentence saying what is wrong with `value`, or None if it may be stored."""
     if CONTROL.search(value):
-        return CONTROL_MESSAGE
+        return _t(CONTROL_MESSAGE)
     if name and BIDI.search(value):
-        return BIDI_MESSAGE
+        return _t(BIDI_MESSAGE)
     return None
 
 
@@ -62,7 +64,7 @@ def _walk(value: Any, loc: list[str | int]) -> tuple[list[str | int], str] | Non
     if isinstance(value, dict):
         for k, v in value.items():
             if isinstance(k, str) and text_problem(k):
-                return (loc + [k], CONTROL_MESSAGE)
+                return (loc + [k], _t(CONTROL_MESSAGE))
             found = _walk(v, loc + [k])
             if found:
                 return found
@@ -135,11 +137,14 @@ class TextGuard:
             ctype_out = b"application/json"
         else:
             from html import escape
-            out = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Please check what you typed"
-                   "</title></head><body><main><h1>Please check what you typed</h1>"
-                   f"<p>{escape(field.replace('_', ' '))}: {escape(msg)}</p><p>Nothing was saved. Go back to "
-                   "change it; what you typed is still there.</p><p><a href=\"/help\">Get help now</a></p>"
-                   "</main></body></html>").encode()
+
+            from app import i18n
+            title, code = _t("Please check what you typed"), i18n.current()
+            kept, help_now = _t("Nothing was saved. Go back to change it; what you typed is still there."), _t("Get help now")
+            out = (f"<!doctype html><html lang=\"{i18n.html_lang(code)}\" dir=\"{i18n.direction(code)}\"><head>"
+                   f"<meta charset=\"utf-8\"><title>{title}</title></head><body><main><h1>{title}</h1>"
+                   f"<p>{escape(field.replace('_', ' '))}: {escape(msg)}</p><p>{kept}</p>"
+                   f"<p><a href=\"/help\">{help_now}</a></p></main></body></html>").encode()
             ctype_out = b"text/html; charset=utf-8"
         await send({"type": "http.response.start", "status": 422,
                     "headers": [(b"content-type", ctype_out), (b"content-length", str(len(out)).encode())]})

@@ -280,7 +280,8 @@ def test_answers_total_and_item9_are_sealed(client, session, h):
     row = session.execute(text("SELECT * FROM assessments")).mappings().one()
     plain = {k for k, v in row.items() if not k.endswith("_enc")}
     assert plain == {"id", "patient_id", "instrument", "taken_at", "idempotency_key", "created_at", "updated_at",
-                     "imported_at"}  # when it came from icbt import-scores: not a health value
+                     "imported_at",  # when it came from icbt import-scores: not a health value
+                     "locale"}  # the language the questions were shown in (issue 19): not a health value
     for k in row:
         if k.endswith("_enc"):
             raw = bytes(row[k])

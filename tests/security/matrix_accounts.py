@@ -51,6 +51,7 @@ ENTRIES = {
     ("POST", "/account/password"): Entry(Access.SIGNED_IN, body=lambda c: {
         "current_password": PASSWORD, "new_password": PASSWORD}),
     ("POST", "/account/sessions/revoke-others"): Entry(Access.SIGNED_IN),
+    ("POST", "/account/language"): Entry(Access.SIGNED_IN, body=lambda c: {"language": "es"}),
     # JSON API
     ("POST", "/api/v1/auth/register"): Entry(Access.PUBLIC, body=lambda c: {
         "email": _email(), "password": PASSWORD, "phone": "07911 123456", "consent": True}),
