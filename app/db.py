@@ -111,6 +111,24 @@ def begin_write(session: Session) -> None:
     _take_writer_lock(session)
 
 
+def try_begin_write(session: Session, *, wait: bool = False) -> bool:
+    """Hold the SQLite writer lock for the rest of this transaction if it is free at once (or
+    already held; always True on PostgreSQL); False if another writer has it. With wait=True,
+    like begin_write. For writes that can wait for a later request (app.security.sessions)."""
+    lock: _WriterLock | None = session.info.get("writer_lock")
+    if lock is None or _LOCK_KEY in session.info:
+        return True
+    if wait:
+        _take_writer_lock(session)
+        return True
+    session.connection()  # the same order as _take_writer_lock: a connection, then the lock
+    fd = flock.lock(lock.path, wait=False)
+    if fd is None:
+        return False
+    session.info[_LOCK_KEY] = fd
+    return True
+
+
 @event.listens_for(Session, "before_flush")
 def _lock_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     if session.new or session.dirty or session.deleted:

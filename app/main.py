@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import startup, web
-from app.accounts.dependencies import load_browser_session
+from app import startup, trip, web
 from app.config import ROOT, get_settings
 from app.db import get_db
 from app.errors import AppError, NotAuthenticated
@@ -33,8 +32,9 @@ DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme"
 
 
 def _include_domains(app: FastAPI) -> None:
-    from app.messages.pages import nav_counts
-    page_deps = [Depends(load_browser_session), Depends(csrf.csrf_protect), Depends(nav_counts)]
+    """Every domain router, its routes built by app/trip.py: one trip to the thread pool per
+    request (the caller's lookup, on pages the CSRF check and unread count, the route, the
+    commit)."""
     for name in DOMAINS:
         for kind in ("api", "pages"):
             try:
@@ -43,10 +43,7 @@ def _include_domains(app: FastAPI) -> None:
                 if e.name in (f"app.{name}", f"app.{name}.{kind}"):
                     continue
                 raise
-            if kind == "api":
-                app.include_router(mod.router, prefix="/api/v1")
-            else:
-                app.include_router(mod.router, dependencies=page_deps)
+            trip.include(app, mod.router, pages=kind == "pages", prefix="/api/v1" if kind == "api" else "")
 
 
 def _wants_json(request: Request) -> bool:
