@@ -21,28 +21,30 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def ctxt_switches(pid: int) -> tuple[int, int]:
-    """(voluntary, nonvoluntary) context switches summed over the process's threads.
+def ctxt_switches(pid: int) -> dict[int, tuple[int, int]]:
+    """{thread id: (voluntary, nonvoluntary) context switches} of the process's threads.
 
     /proc/<pid>/status counts only its main thread, so every /proc/<pid>/task/<tid>/status is
-    read; a thread that ends during a measurement takes its count with it (anyio's idle
-    threads end after 10 s without work, which does not happen under steady load)."""
-    vol = nonvol = 0
+    read. A thread that ends during a measurement takes its count with it: the count is then
+    a little low, never negative (anyio's idle threads end after 10 s without work)."""
+    out: dict[int, tuple[int, int]] = {}
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
-        return 0, 0
+        return out
     for t in tasks:
+        vol = nonvol = 0
         try:
             text = (t / "status").read_text()
         except OSError:
             continue
         for line in text.splitlines():
             if line.startswith("voluntary_ctxt_switches:"):
-                vol += int(line.split()[1])
+                vol = int(line.split()[1])
             elif line.startswith("nonvoluntary_ctxt_switches:"):
-                nonvol += int(line.split()[1])
-    return vol, nonvol
+                nonvol = int(line.split()[1])
+        out[int(t.name)] = (vol, nonvol)
+    return out
 
 
 class WorkerUsage:
@@ -51,13 +53,12 @@ class WorkerUsage:
     def __init__(self, pids: list[int]) -> None:
         self.pids = pids
 
-    def _read(self) -> tuple[int, int, int]:
-        ticks = vol = nonvol = 0
+    def _read(self) -> tuple[int, dict[tuple[int, int], tuple[int, int]]]:
+        ticks, switches = 0, {}
         for p in self.pids:
             ticks += cpu_ticks(p)
-            v, n = ctxt_switches(p)
-            vol, nonvol = vol + v, nonvol + n
-        return ticks, vol, nonvol
+            switches.update({(p, tid): c for tid, c in ctxt_switches(p).items()})
+        return ticks, switches
 
     def __enter__(self) -> WorkerUsage:
         self.start = self._read()
@@ -67,7 +68,11 @@ class WorkerUsage:
         self.end = self._read()
 
     def per_request(self, requests: int) -> dict[str, Any]:
-        ticks, vol, nonvol = (b - a for a, b in zip(self.start, self.end, strict=True))
+        ticks = self.end[0] - self.start[0]
+        vol = nonvol = 0
+        for key, (v, n) in self.end[1].items():
+            v0, n0 = self.start[1].get(key, (0, 0))  # a thread started meanwhile: all of its count
+            vol, nonvol = vol + v - v0, nonvol + n - n0
         n = max(requests, 1)
         return {"cpu_ms_per_req": round(ticks / TICKS * 1000 / n, 3),
                 "ctxsw_per_req": round((vol + nonvol) / n, 2),
