@@ -168,6 +168,11 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        from app.db import REQUEST_THREADS
+        # As many request threads as pooled connections (app/db.py): none waits for one.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         worker = None
         if run_worker if run_worker is not None else settings.run_worker:
             try:
