@@ -186,6 +186,8 @@ class OneTripRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError:
+                if not (plan.page or plan.bearer):  # nobody to check first
+                    raise
                 form = await _form_if_unsafe(plan, request)
                 token = await deps.oauth2_scheme(request) if plan.bearer else None
                 await run_in_threadpool(_in_thread, plan, request, token, form, None)

@@ -137,3 +137,16 @@ def test_the_idle_timeout_slides_once_a_minute_without_waiting_for_the_writer_lo
     assert slid > before + timedelta(minutes=1)
     assert client.get("/diary").status_code == 200
     assert _last_seen(session) == slid  # at most once a minute
+
+
+def test_every_domain_route_makes_one_trip(app):
+    """Every sync route of a domain router is built by app/trip.py (app/main.py includes them
+    through trip.include); only the few routes app/main.py defines itself are not."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+    own = {"/healthz", "/docs", "/docs/oauth2-redirect", "/favicon.ico", "/openapi.json"}
+    plain = [r.path for r in iter_route_contexts(app.routes)
+             if isinstance(getattr(r, "original_route", r), APIRoute)
+             and not isinstance(getattr(r, "original_route", r), trip.OneTripRoute) and r.path not in own]
+    assert plain == []
+    pages = [r for r in iter_route_contexts(app.routes) if isinstance(getattr(r, "original_route", r), trip.OneTripRoute)]
+    assert len(pages) > 100
