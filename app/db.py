@@ -111,6 +111,24 @@ def begin_write(session: Session) -> None:
     _take_writer_lock(session)
 
 
+def try_begin_write(session: Session, *, wait: bool = False) -> bool:
+    """Hold the SQLite writer lock for the rest of this transaction if it is free at once (or
+    already held; always True on PostgreSQL); False if another writer has it. With wait=True,
+    like begin_write. For writes that can wait for a later request (app.security.sessions)."""
+    lock: _WriterLock | None = session.info.get("writer_lock")
+    if lock is None or _LOCK_KEY in session.info:
+        return True
+    if wait:
+        _take_writer_lock(session)
+        return True
+    session.connection()  # the same order as _take_writer_lock: a connection, then the lock
+    fd = flock.lock(lock.path, wait=False)
+    if fd is None:
+        return False
+    session.info[_LOCK_KEY] = fd
+    return True
+
+
 @event.listens_for(Session, "before_flush")
 def _lock_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
@@ -140,6 +158,16 @@ def sqlite_path(url: str) -> Path | None:
     return p if p.is_absolute() else ROOT / p
 
 
+# The pool is sized to the thread pool (app/main.py sets anyio's limiter to REQUEST_THREADS):
+# a request holds one connection, inside its one trip to the thread pool (app/trip.py), so
+# requests never need more than the pool, and connections beyond it (closed on return: opening
+# one cost more than the query, and on PostgreSQL ~0.6 ms of server CPU each) are only for the
+# background worker and the audit of refused requests. Connections open lazily: an idle worker
+# holds few. 2 workers x (32 + 4) stays under PostgreSQL's default max_connections (100).
+REQUEST_THREADS = 32
+POOL_OVERFLOW = 4
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     path = sqlite_path(url)
@@ -147,10 +175,7 @@ def make_engine(settings: Settings) -> Engine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{path}"
-        # One pooled connection per request the thread pool can run at once (up to 16 in
-        # steady use, more only in bursts): connections beyond the pool are closed on return,
-        # and opening one (with its PRAGMAs) on every request cost more than the query.
-        engine = create_engine(url, pool_size=16, max_overflow=32,
+        engine = create_engine(url, pool_size=REQUEST_THREADS, max_overflow=POOL_OVERFLOW,
                                connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -163,7 +188,7 @@ def make_engine(settings: Settings) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=REQUEST_THREADS, max_overflow=POOL_OVERFLOW)
 
 
 class Database:

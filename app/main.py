@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import startup, web
-from app.accounts.dependencies import load_browser_session
+from app import startup, trip, web
 from app.config import ROOT, get_settings
 from app.db import get_db
 from app.errors import AppError, NotAuthenticated
@@ -35,8 +34,9 @@ DOMAINS = ["accounts", "home", "escalation", "diary", "assessments", "programme"
 
 
 def _include_domains(app: FastAPI) -> None:
-    from app.messages.pages import nav_counts
-    page_deps = [Depends(load_browser_session), Depends(csrf.csrf_protect), Depends(nav_counts)]
+    """Every domain router, its routes built by app/trip.py: one trip to the thread pool per
+    request (the caller's lookup, on pages the CSRF check and unread count, the route, the
+    commit)."""
     for name in DOMAINS:
         for kind in ("api", "pages"):
             try:
@@ -45,10 +45,7 @@ def _include_domains(app: FastAPI) -> None:
                 if e.name in (f"app.{name}", f"app.{name}.{kind}"):
                     continue
                 raise
-            if kind == "api":
-                app.include_router(mod.router, prefix="/api/v1")
-            else:
-                app.include_router(mod.router, dependencies=page_deps)
+            trip.include(app, mod.router, pages=kind == "pages", prefix="/api/v1" if kind == "api" else "")
 
 
 def _wants_json(request: Request) -> bool:
@@ -173,6 +170,11 @@ def create_app(*, run_worker: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        from app.db import REQUEST_THREADS
+        # As many request threads as pooled connections (app/db.py): none waits for one.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         worker = None
         if run_worker if run_worker is not None else settings.run_worker:
             try:

@@ -279,7 +279,10 @@ def server(name: str, argv: list[str], env: dict[str, str], workers: int, log_di
 
 #: Servers are measured as production runs them (templates read once, secure cookies, HSTS);
 #: the address only appears in e-mail links.
-PRODUCTION_ENV = {"ICBT_ENV": "production", "ICBT_BASE_URL": "https://bench.example.org"}
+# No mail server on the bench: alerts are read on the dashboard (the start-up check refuses a
+# production server that could not e-mail them otherwise).
+PRODUCTION_ENV = {"ICBT_ENV": "production", "ICBT_BASE_URL": "https://bench.example.org",
+                  "ICBT_ALERTS_DASHBOARD_ONLY": "true"}
 
 
 def app_server_argv() -> list[str]:

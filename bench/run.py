@@ -27,6 +27,8 @@ from typing import Any
 
 from bench import harness as h
 from bench import datasets
+from bench.procstat import WorkerUsage
+from bench.targets import print_table, targets
 
 # name -> (script, method, how to authenticate, what it is)
 ENDPOINTS: dict[str, dict[str, Any]] = {
@@ -95,7 +97,9 @@ class Run:
         }
 
     def measure(self, url: str, spec: dict[str, Any], files: dict[str, Path], *, duration: float | None = None,
-                connections: int | None = None) -> dict[str, Any]:
+                connections: int | None = None, pids: list[int] | None = None) -> dict[str, Any]:
+        """wrk on one endpoint; with `pids` (the server's workers), also their CPU and context
+        switches per request (not under the login flood, whose logins they would include)."""
         env = {"BENCH_METHOD": spec.get("method", "GET"),
                "BENCH_CAPTURE": str(self.dir / f"first-error-{spec.get('name', 'x')}.txt")}
         if spec.get("auth"):
@@ -116,10 +120,12 @@ class Run:
             if self.args.warmup > 0:
                 h.wrk(target, spec["script"], duration=self.args.warmup, connections=conns, env=env)
             load_before = h.load_average()[0]
-            with h.ForeignCpu() as other:
+            with h.ForeignCpu() as other, WorkerUsage(pids or []) as usage:
                 r = h.wrk(target, spec["script"], duration=duration or self.args.duration, connections=conns,
                           env=env)
             d = r.as_dict()
+            if pids:
+                d.update(usage.per_request(r.requests))
             d["load1_before"], d["load1_after"] = load_before, h.load_average()[0]
             d["other_cpu_cores"] = other.cores
             d["attempt"] = attempt + 1
@@ -156,10 +162,11 @@ class Run:
                     h.log(f"  {ep:<10} skipped: {problem}")
                     res["endpoints"][ep] = {"skipped": problem}
                     continue
-                d = self.measure(srv.url, spec, files)
+                d = self.measure(srv.url, spec, files, pids=srv.worker_pids)
                 res["endpoints"][ep] = d
                 h.log(f"  {ep:<10} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
-                      f"p99 {d['p99_ms']:6.1f} ms   (others {d['other_cpu_cores']:.2f} cores)")
+                      f"p99 {d['p99_ms']:6.1f} ms  {d['cpu_ms_per_req']:.2f} ms CPU  {d['ctxsw_per_req']:.1f} cs"
+                      f"  (others {d['other_cpu_cores']:.2f} cores)")
             if flood:
                 res["flood"] = self.login_flood(srv, files)
             res["peak_rss_mb"] = {str(p): round(v / 1024, 1) for p, v in rss.peak.items()}
@@ -216,10 +223,11 @@ class Run:
                 if spec.get("method") == "POST":
                     s["bodies"] = "bare_body"
                 s["name"] = f"{name}-{ep}"
-                d = self.measure(srv.url, s, {"bare_body": body})
+                d = self.measure(srv.url, s, {"bare_body": body}, pids=srv.worker_pids)
                 res["endpoints"][ep] = d
                 h.log(f"  {ep:<12} {d['rps']:>8,.0f} req/s  p50 {d['p50_ms']:6.1f}  p95 {d['p95_ms']:6.1f}  "
-                      f"p99 {d['p99_ms']:6.1f} ms   (others {d['other_cpu_cores']:.2f} cores)")
+                      f"p99 {d['p99_ms']:6.1f} ms  {d['cpu_ms_per_req']:.2f} ms CPU  {d['ctxsw_per_req']:.1f} cs"
+                      f"  (others {d['other_cpu_cores']:.2f} cores)")
             res["peak_worker_rss_mb"] = rss.peak_mb
         self.out["servers"][name] = res
 
@@ -264,83 +272,6 @@ def probe(url: str, spec: dict[str, Any], files: dict[str, Path]) -> str | None:
         if 300 <= e.code < 400:
             return f"{path} redirected to {e.headers.get('location')} (signed out, or route missing)"
         return f"{path} answered {e.code}: {e.read()[:200]!r}"
-
-
-# ---------------------------------------------------------------- targets and output
-
-
-def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
-    s = out["servers"]
-    t: list[dict[str, Any]] = []
-
-    def ep(server: str, name: str) -> dict[str, Any]:
-        return s.get(server, {}).get("endpoints", {}).get(name, {})
-
-    def add(name: str, value: float | None, limit: float, kind: str, note: str = "") -> None:
-        if value is None:
-            t.append({"target": name, "value": None, "limit": limit, "kind": kind, "met": None,
-                      "note": note or "not measured"})
-            return
-        met = value <= limit if kind == "max" else value >= limit
-        t.append({"target": name, "value": round(value, 3), "limit": limit, "kind": kind, "met": met, "note": note})
-
-    ins = ep("bare-2w", "bare_insert").get("rps")
-    page = ep("bare-2w", "bare_page").get("rps")
-    for e in ("diary", "checkin"):
-        d = ep("sqlite-2w", e)
-        add(f"{e}: p99 ms (SQLite, 2 workers, c16)", d.get("p99_ms"), 50, "max")
-        add(f"{e}: throughput / bare encrypted insert (2 workers)",
-            d["rps"] / ins if ins and d.get("rps") else None, 0.40, "min",
-            f"{d.get('rps')} vs {ins} req/s" if ins and d.get("rps") else "")
-    for e in ("home", "lesson"):
-        d = ep("sqlite-2w", e)
-        add(f"{e}: p99 ms (SQLite, 2 workers, c16)", d.get("p99_ms"), 30, "max")
-        add(f"{e}: throughput / bare Jinja2 page (2 workers)",
-            d["rps"] / page if page and d.get("rps") else None, 0.50, "min",
-            f"{d.get('rps')} vs {page} req/s" if page and d.get("rps") else "")
-    flood = s.get("sqlite-2w", {}).get("flood", {}).get("probes", {})
-    if flood:
-        worst = max(flood.items(), key=lambda kv: kv[1]["p99_ms"])
-        add("login flood: worst p99 ms of other endpoints", worst[1]["p99_ms"], 150, "max", f"worst: {worst[0]}")
-    else:
-        add("login flood: worst p99 ms of other endpoints", None, 150, "max")
-    peaks = [v.get("peak_worker_rss_mb", 0) for k, v in s.items() if not k.startswith("bare")]
-    add("peak worker RSS MB under load", max(peaks) if peaks else None, 300, "max")
-    return t
-
-
-def print_table(out: dict[str, Any]) -> None:
-    print("\n" + "=" * 100)
-    print(f"{out['date']}  {out['machine']['cpu']} ({out['machine']['cores']} cores)  git {out['git']}  "
-          f"load at start {out.get('load_start')}  at end {out.get('load_end')}")
-    print(f"wrk -t2 -c{out['settings']['connections']} -d{out['settings']['duration_s']}s over loopback; "
-          f"dataset {out['settings']['dataset']['patients']} patients x {out['settings']['dataset']['weeks']} weeks")
-    print(f"{'server':<11} {'endpoint':<15} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'/healthz':>9} {'other':>5}  peak RSS")
-    for name, srv in out["servers"].items():
-        first = True
-        for ep, d in srv["endpoints"].items():
-            if "skipped" in d:
-                print(f"{name if first else '':<11} {ep:<15} {'skipped: ' + d['skipped'][:60]}")
-            else:
-                ratio = f"{d['ratio_to_healthz']:.2f}" if "ratio_to_healthz" in d else ""
-                print(f"{name if first else '':<11} {ep:<15} {d['rps']:>9,.0f} {d['p50_ms']:>8.1f} {d['p95_ms']:>8.1f} "
-                      f"{d['p99_ms']:>8.1f} {ratio:>9} {d['other_cpu_cores']:>5.2f}"
-                      + (f"  {srv.get('peak_worker_rss_mb')} MB" if first else ""))
-            first = False
-        for ep, d in srv.get("flood", {}).get("probes", {}).items():
-            print(f"{'':<11} {ep + '+flood':<15} {d['rps']:>9,.0f} {d['p50_ms']:>8.1f} {d['p95_ms']:>8.1f} "
-                  f"{d['p99_ms']:>8.1f} {'':>9} {d['other_cpu_cores']:>5.2f}")
-        logins = srv.get("flood", {}).get("logins")
-        if logins:
-            print(f"{'':<11} {'(logins)':<15} {logins['rps']:>9,.0f} {logins['p50_ms']:>8.1f} {logins['p95_ms']:>8.1f} "
-                  f"{logins['p99_ms']:>8.1f}  answers {logins['codes']}")
-    print("\nTargets:")
-    for t in out["targets"]:
-        mark = {True: "MET ", False: "MISS", None: "n/a "}[t["met"]]
-        val = "-" if t["value"] is None else f"{t['value']:g}"
-        cmp = "<=" if t.get("kind") == "max" else ">="
-        print(f"  [{mark}] {t['target']:<58} {val:>9} (target {cmp} {t['limit']:g}) {t['note']}")
 
 
 def main(argv: list[str] | None = None) -> int:

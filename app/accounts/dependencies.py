@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
 from app.accounts.models import AuthSession, Role, User
 from app.db import SessionDep
@@ -27,9 +28,10 @@ def _snapshot(user: User) -> User:
     return User(**{c.key: getattr(user, c.key) for c in User.__mapper__.column_attrs})
 
 
-def load_browser_session(request: Request, session: SessionDep) -> User | None:
-    """Router dependency of every page router: sets request.state.user / auth_session /
-    csrf_token (the last two for forms on this page)."""
+def browser_user(request: Request, session: Session) -> User | None:
+    """The cookie session's user (or None); sets request.state.user / auth_session /
+    csrf_token (the last two for forms on this page) / time_zone. Run inside the request's one
+    trip to the thread pool (app/trip.py), before the route."""
     found = sessions.lookup(session, request.cookies.get(sessions.COOKIE_NAME), "cookie")
     if found is None:
         request.state.auth_session = request.state.user = request.state.csrf_token = None
@@ -48,7 +50,13 @@ def load_browser_session(request: Request, session: SessionDep) -> User | None:
     return user
 
 
-def _time_zone(session: SessionDep, user: User):  # type: ignore[no-untyped-def]
+def load_browser_session(request: Request, session: SessionDep) -> User | None:
+    """The dependency behind PageUserOptional. Routes of app/trip.py never call it: their
+    trip supplies the parameter (browser_user); it stays for routes outside (none today)."""
+    return browser_user(request, session)
+
+
+def _time_zone(session: Session, user: User):  # type: ignore[no-untyped-def]
     """The patient's own time zone for every time on their pages (app.reminders)."""
     if user.role != Role.patient:
         return None
@@ -59,8 +67,9 @@ def _time_zone(session: SessionDep, user: User):  # type: ignore[no-untyped-def]
     return reminders.zone_of(session, user.id)
 
 
-def load_bearer(request: Request, session: SessionDep,
-                token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+def bearer_user(request: Request, session: Session, token: str | None) -> User:
+    """The bearer token's user, or NotAuthenticated (401); sets request.state.auth_session and
+    user. Run inside the request's one trip to the thread pool (app/trip.py)."""
     found = sessions.lookup(session, token, "bearer")
     if found is None:
         raise NotAuthenticated(_t('Sign in to get a token: POST /api/v1/auth/token.'),
@@ -69,8 +78,15 @@ def load_bearer(request: Request, session: SessionDep,
     return found[1]
 
 
-# Role checks are `async def`: they do no I/O, and a plain `def` dependency costs a trip to
-# the thread pool and back (two context switches) on every request.
+def load_bearer(request: Request, session: SessionDep,
+                token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """The dependency behind CurrentUser (see load_browser_session)."""
+    return bearer_user(request, session, token)
+
+
+# Role checks do no I/O. In routes of app/trip.py the trip runs them right after the lookup
+# (ROLES below says which check each parameter means); the `async def` dependencies stay for
+# anything outside, where a plain `def` would cost a trip to the thread pool.
 def _role(user: User | None, *roles: Role) -> User:
     if user is None:
         raise NotAuthenticated()
@@ -128,3 +144,14 @@ PageUser = Annotated[User, Depends(_page_user)]
 PagePatient = Annotated[User, Depends(_page_patient)]
 PageClinician = Annotated[User, Depends(_page_clinician)]
 PageAdmin = Annotated[User, Depends(_page_admin)]
+
+
+# What app/trip.py supplies for each of these parameters: (who: "cookie" | "bearer", the roles
+# accepted, or None for "any or nobody" / "the auth session row").
+ROLES = {
+    _page_user: ("cookie", (Role.patient, Role.clinician, Role.admin)),
+    _page_patient: ("cookie", (Role.patient,)), _page_clinician: ("cookie", (Role.clinician,)),
+    _page_admin: ("cookie", (Role.admin,)), load_browser_session: ("cookie", None),
+    _api_patient: ("bearer", (Role.patient,)), _api_clinician: ("bearer", (Role.clinician,)),
+    _api_admin: ("bearer", (Role.admin,)), load_bearer: ("bearer", ()),
+}

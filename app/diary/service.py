@@ -170,18 +170,57 @@ def create(session: Session, patient: User, data: DiaryIn, *,
     row = DiaryEntry(id=uuid.uuid4(), patient_id=patient.id, recorded_at=at,
                      idempotency_key=idempotency_key, created_at=now, updated_at=now)
     _seal_fields(session, row, {**data.model_dump(exclude={"recorded_at"}), "flags": []})
-    if not _insert_once(session, row):
+    before = _moods_before(session, patient.id)  # read and decrypted before the writer lock
+    if not _insert_once(session, row):  # the first write: the SQLite writer lock from here on
         existing = session.scalars(select(DiaryEntry).where(
             DiaryEntry.patient_id == patient.id, DiaryEntry.idempotency_key == idempotency_key)).one()
         return replace(_view(session, existing), replayed=True)
     stored = session.get(DiaryEntry, row.id)
     assert stored is not None
-    return _after_write(session, stored)
+    return _after_write(session, stored, moods=_moods_with(session, before, stored, data.mood))
 
 
-def _after_write(session: Session, row: DiaryEntry) -> DiaryView:
+@dataclass
+class _MoodsBefore:
+    """The patient's moods the monitor will read, taken before the entry is inserted, with
+    what shows whether they changed meanwhile (how many, the latest change)."""
+
+    since: datetime
+    points: list[tuple[datetime, datetime, Any]]  # (recorded_at, created_at, mood)
+    newest_change: datetime | None
+
+
+def _moods_before(session: Session, patient_id: uuid.UUID) -> _MoodsBefore | None:
+    since = hooks.diary_since(clock.now())
+    if since is None:
+        return None
+    rows = session.scalars(select(DiaryEntry).where(
+        DiaryEntry.patient_id == patient_id, DiaryEntry.recorded_at >= since)
+        .order_by(DiaryEntry.recorded_at, DiaryEntry.created_at)).all()  # as mood_points()
+    return _MoodsBefore(since, [(r.recorded_at, r.created_at, crypto.unseal_json(session, r, "mood_enc"))
+                                for r in rows], max((r.updated_at for r in rows), default=None))
+
+
+def _moods_with(session: Session, before: _MoodsBefore | None, row: DiaryEntry,
+                mood: Any) -> list[MoodPoint] | None:
+    """Under the writer lock: the moods read before it plus the new entry's, as mood_points()
+    would read them now, if no other entry of the patient's in the window was added, changed or
+    removed in between (same count, same latest change); None (the monitor reads them again)
+    otherwise."""
+    if before is None:
+        return None
+    count, newest = session.execute(select(func.count(), func.max(DiaryEntry.updated_at)).where(
+        DiaryEntry.patient_id == row.patient_id, DiaryEntry.recorded_at >= before.since,
+        DiaryEntry.id != row.id)).one()
+    if count != len(before.points) or _aware(newest) != before.newest_change:
+        return None
+    points = before.points + ([(row.recorded_at, row.created_at, mood)] if row.recorded_at >= before.since else [])
+    return [MoodPoint(m, at) for at, _, m in sorted(points, key=lambda p: (p[0], p[1]))]
+
+
+def _after_write(session: Session, row: DiaryEntry, *, moods: list[MoodPoint] | None = None) -> DiaryView:
     view = _view(session, row)
-    flags = sort_flags(hooks.on_diary(session, row.patient_id, view) or [])
+    flags = sort_flags(hooks.on_diary(session, row.patient_id, view, moods=moods) or [])
     _seal(session, row, "flags_enc", _flags_json(flags))
     session.flush()
     return replace(view, flags=flags)

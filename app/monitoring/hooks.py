@@ -8,6 +8,7 @@ escalation pathway at once. The monitoring domain implements them (app/monitorin
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,9 +22,20 @@ def on_checkin(session: Session, patient_id: uuid.UUID, assessment: Any) -> list
     return service.on_checkin(session, patient_id, assessment)
 
 
-def on_diary(session: Session, patient_id: uuid.UUID, entry: Any) -> list[Any]:
+def on_diary(session: Session, patient_id: uuid.UUID, entry: Any, *, moods: Any = None) -> list[Any]:
+    """`moods`: the patient's mood points since `diary_since(...)`, new entry included, when the
+    caller read them already (before taking the writer lock); None to let the monitor read them."""
     try:
         from app.monitoring import service
     except ModuleNotFoundError:
         return []
-    return service.on_diary(session, patient_id, entry)
+    return service.on_diary(session, patient_id, entry, moods=moods)
+
+
+def diary_since(now: datetime) -> datetime | None:
+    """The oldest time of the moods `on_diary` reads (None: no monitor installed)."""
+    try:
+        from app.monitoring import service
+    except ModuleNotFoundError:
+        return None
+    return service.diary_since(now)

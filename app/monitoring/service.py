@@ -239,14 +239,26 @@ def check_diary(session: Session, patient: Any, moods: Sequence[MoodPoint], *, n
     return flags
 
 
-def on_diary(session: Session, patient_id: uuid.UUID, entry: Any) -> list[Flag]:
-    """Contract (monitoring.hooks): after a diary entry is stored and flushed."""
+def diary_since(now: datetime) -> datetime:
+    """The oldest mood the diary rules read."""
+    config = get_config()
+    return now - timedelta(days=config.mood_recent_days + config.mood_prior_days)
+
+
+def on_diary(session: Session, patient_id: uuid.UUID, entry: Any, *,
+             moods: Sequence[MoodPoint] | None = None) -> list[Flag]:
+    """Contract (monitoring.hooks): after a diary entry is stored and flushed. `moods`, when
+    given, are the mood points since diary_since() with the new entry (app.diary.service reads
+    them before taking the writer lock and checks them under it)."""
     from app.diary import service as diary
 
     config = get_config()
     now = clock.now()
-    since = now - timedelta(days=config.mood_recent_days + config.mood_prior_days)
-    moods = diary.mood_points(session, patient_id, since)
+    since = diary_since(now)
+    if moods is None:
+        moods = diary.mood_points(session, patient_id, since)
+    else:
+        moods = [m for m in moods if m.recorded_at >= since]
     return check_diary(session, _patient(session, patient_id), moods, now=now, config=config,
                        not_safe=bool(getattr(entry, "not_safe", False)),
                        entry_at=getattr(entry, "recorded_at", None))

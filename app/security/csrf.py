@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
 from fastapi import Request
 
@@ -30,18 +31,25 @@ def token_for(request: Request) -> str:
     return tok
 
 
-async def csrf_protect(request: Request, _user: PageUserOptional) -> None:
-    """Router dependency for every HTML page router."""
+def check(request: Request, form: Any) -> None:
+    """Refuse an unsafe request sent from another site or without this session's (or, before
+    sign-in, the anonymous cookie's) token; `form` is the request's parsed form (read on the
+    event loop: app/trip.py runs this inside the request's trip, after the session lookup)."""
     if request.method not in UNSAFE:
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden(_t('This form was sent from another site, so it was refused.'), code="csrf_failed")
     auth = getattr(request.state, "auth_session", None)
-    form = await request.form()
-    sent = form.get(FIELD)
+    sent = form.get(FIELD) if form is not None else None
     expected = getattr(request.state, "csrf_token", None) if auth is not None else request.cookies.get(ANON_COOKIE)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(_t('This form has expired. Please go back, reload the page and try again.'), code="csrf_failed")
+
+
+async def csrf_protect(request: Request, _user: PageUserOptional) -> None:
+    """The same as a dependency, for a page route outside app/trip.py (none today)."""
+    unsafe = request.method in UNSAFE and request.headers.get("sec-fetch-site") != "cross-site"
+    check(request, await request.form() if unsafe else None)
 
 
 class AnonCookieMiddleware:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.accounts.models import AuthSession, User
 from app.config import get_settings
+from app.db import try_begin_write
 
 COOKIE_NAME = "icbt_session"
 TOUCH_EVERY = timedelta(seconds=60)
@@ -39,7 +40,8 @@ def create(session: Session, user: User, kind: str, user_agent: str | None = Non
 
 
 def lookup(session: Session, token: str | None, kind: str) -> tuple[AuthSession, User] | None:
-    """The live session and its active user, or None. Slides the idle timeout."""
+    """The live session and its active user, or None. Reads only: the idle timeout slides in
+    `touch`, which the request's trip calls after the route (app/trip.py)."""
     if not token or len(token) > 200:
         return None
     found = session.execute(
@@ -53,9 +55,23 @@ def lookup(session: Session, token: str | None, kind: str) -> tuple[AuthSession,
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     if row.revoked_at is not None or now >= row.expires_at or now - row.last_seen_at >= idle or not user.is_active:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
     return row, user
+
+
+def touch(session: Session, row: AuthSession) -> None:
+    """Slide the idle timeout: `last_seen_at` written at most once a minute (TOUCH_EVERY).
+
+    On SQLite a request that has not written anything does not queue for the writer lock for
+    this: it writes only if the lock is free at once (app.db.try_begin_write), and otherwise
+    tries again on a later request. Only once half the idle timeout has gone by without a
+    write does it wait for the lock, so a busy database never signs anyone out."""
+    now = clock.now()
+    since = now - row.last_seen_at
+    if since < TOUCH_EVERY or row.revoked_at is not None:
+        return
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if try_begin_write(session, wait=since >= idle / 2):
+        row.last_seen_at = now
 
 
 def revoke(session: Session, row: AuthSession) -> None:

@@ -216,7 +216,7 @@ def test_anonymous_is_sent_to_sign_in(anon_client):
 def test_saved_page_shows_the_pathway_when_the_monitor_raises_a_flag(client, alice, monkeypatch):
     from app.monitoring import hooks
     from app.monitoring.rules import Flag, Tier
-    monkeypatch.setattr(hooks, "on_diary", lambda *a: [Flag("mood_decline", Tier.ROUTINE, 1, "x")])
+    monkeypatch.setattr(hooks, "on_diary", lambda *a, **k: [Flag("mood_decline", Tier.ROUTINE, 1, "x")])
     r = post_form(client, {"mood": "1"})
     page = client.get(r.headers["location"]).text
     assert "Things seem harder at the moment" in page  # the routine pathway's title

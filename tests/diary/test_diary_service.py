@@ -126,7 +126,7 @@ def test_mood_points_and_last_entry(session, patient, at_now):
 def test_monitor_hook_runs_in_the_same_transaction_and_flags_are_kept(session, patient, monkeypatch):
     seen = []
 
-    def fake(session_, patient_id, entry):  # type: ignore[no-untyped-def]
+    def fake(session_, patient_id, entry, **_):  # type: ignore[no-untyped-def]
         seen.append((session_, patient_id, entry.mood, count_entries_in(session_, patient_id)))
         return [Flag("mood_decline", Tier.ROUTINE, 1, "consecutive_low")]
 
@@ -149,7 +149,7 @@ def test_monitor_hook_runs_in_the_same_transaction_and_flags_are_kept(session, p
 
 
 def test_a_failing_monitor_stores_nothing(session, patient, monkeypatch):
-    def boom(*a):  # type: ignore[no-untyped-def]
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("monitor down")
 
     monkeypatch.setattr(hooks, "on_diary", boom)
