@@ -65,9 +65,9 @@ def test_spanish_journey(page, spanish_server, shots) -> None:  # type: ignore[n
     page.goto(base + "/register?safe=yes")
     spanish(j, "register")
     page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("¿Cómo quiere que le llamemos? (opcional)").fill("Lucía")
-    page.get_by_label("Elija una contraseña").fill(PASSWORD)
-    page.get_by_label("Su número de teléfono").fill("612 345 678")
+    page.get_by_label("¿Cómo quieres que te llamemos? (opcional)").fill("Lucía")
+    page.get_by_label("Elige una contraseña").fill(PASSWORD)
+    page.get_by_label("Tu número de teléfono").fill("612 345 678")
     page.get_by_label("Fecha de nacimiento").fill("1990-04-23")
     page.get_by_label("He leído y acepto").check()
     page.get_by_role("button", name="Crear mi cuenta").click()
@@ -79,7 +79,7 @@ def test_spanish_journey(page, spanish_server, shots) -> None:  # type: ignore[n
     expect(page.get_by_role("heading", name=re.compile("Hola"))).to_be_visible()
     spanish(j, "home")
 
-    page.get_by_role("link", name="Hacer mi evaluación").first.click()
+    page.get_by_role("link", name="Hacer mi cuestionario").first.click()
     expect(page.locator("div[lang=en] .lead")).to_be_visible()          # the PHQ-9, in English, marked so
     spanish(j, "phq9")
     answer(page, PHQ9, 1)

@@ -78,3 +78,17 @@ def test_a_template_string_added_without_the_catalogue_fails(tmp_path, monkeypat
     found = {m[2] for m in extract_from_dir(str(tmp_path), [("templates/**.html", "jinja2")], keywords=KEYWORDS)}
     assert "A sentence nobody has translated" in found
     assert catalogue("es").get("A sentence nobody has translated") is None
+
+
+# The Spanish lessons address the reader as tú; the interface and the Spain escalation example
+# must too (a patient reads both on one screen). Usted forms that the catalogue used to have:
+USTED = re.compile(r"\b(usted|ustedes|Inicie sesión|Le damos la bienvenida|Elija|Escriba|Pulse|Responda|"
+                   r"Revise|Compruebe|Pida|Llame|Vuelva|Póngase|Asegúrese|Si necesita|Si está|Está a salvo|Está seguro|"
+                   r"Ha olvidado|su contraseña)\b")
+
+
+def test_spanish_addresses_the_reader_as_tu() -> None:
+    found = [t for m in catalogue("es") if m.id for t in _forms(m.string) if USTED.search(t)]
+    assert not found, f"usted in locale/es (use tú, as the lessons do): {found[:5]}"
+    yaml_text = (ROOT / "escalation" / "es-example.yaml").read_text(encoding="utf-8")
+    assert not USTED.findall(yaml_text), "usted in escalation/es-example.yaml"

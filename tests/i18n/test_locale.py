@@ -46,7 +46,7 @@ def test_account_preference_beats_the_browser(client, session) -> None:
     page = client.get("/account", headers={"Accept-Language": "en"})
     r = client.post("/account/language", data={"csrf_token": csrf_from(page.text), "language": "es"},
                     headers={"Accept-Language": "en"}, follow_redirects=True)
-    assert '<html lang="es"' in r.text and "Su idioma está guardado." in r.text
+    assert '<html lang="es"' in r.text and "Tu idioma está guardado." in r.text
     page = client.get("/account", headers={"Accept-Language": "en"})
     client.post("/account/language", data={"csrf_token": csrf_from(page.text), "language": ""})
     assert '<html lang="en"' in client.get("/account", headers={"Accept-Language": "en"}).text
