@@ -29,7 +29,13 @@ from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 log = logging.getLogger("icbt.assessments")
 router = APIRouter(include_in_schema=False)
 
-TITLES: Final = {"phq9": "Mood check-in", "gad7": "Anxiety check-in"}
+TITLES: Final = {"phq9": N_("Mood check-in"), "gad7": N_("Anxiety check-in")}
+
+
+def titles() -> dict[str, str]:
+    """The check-ins' names in the viewer's language."""
+    return {k: _t(v) for k, v in TITLES.items()}
+
 MINUTES: Final = {"phq9": 2, "gad7": 2}
 #: Mood chart window on the progress page.
 MOOD_CHART_DAYS: Final = 90
@@ -64,7 +70,7 @@ def checkins(request: Request, session: SessionDep, patient: PagePatient) -> Res
         "due_at": due.next_due, "due_now": due.due_now, "due": due, "today": clock.now().date(),
         "due_minutes": sum(MINUTES[k] for k in due.remaining),
         "latest": latest, "pending": pending,
-        "instruments": scoring.INSTRUMENTS, "titles": TITLES, "minutes": MINUTES,
+        "instruments": scoring.INSTRUMENTS, "titles": titles(), "minutes": MINUTES,
         "band_label": charts.band_label, "page_title": _t('Check-ins')})
 
 
@@ -73,7 +79,7 @@ def history(request: Request, session: SessionDep, patient: PagePatient) -> Resp
     views = list(reversed(service.history(session, patient.id)))
     return render(request, "patient/checkin_history.html", {
         "by_instrument": {k: [v for v in views if v.instrument == k] for k in scoring.INSTRUMENTS},
-        "instruments": scoring.INSTRUMENTS, "titles": TITLES, "band_label": charts.band_label,
+        "instruments": scoring.INSTRUMENTS, "titles": titles(), "band_label": charts.band_label,
         "page_title": _t('Your past check-ins')})
 
 
@@ -92,7 +98,7 @@ def _result_context(session: Session, patient: User, a: service.AssessmentView) 
     care = _care_team(session, patient, a) if pathway is not None else None
     from app.safety import service as safety
     return {
-        "a": a, "spec": spec, "title": TITLES[a.instrument],
+        "a": a, "spec": spec, "title": _t(TITLES[a.instrument]),
         "band": charts.band_label(a.severity).lower() if a.severity else None,
         "meaning": _t(words.MEANING[a.severity]).format(topic=_t(words.TOPIC[a.instrument])) if a.severity else None,
         "change_words": words.change_words(session, patient, a),
@@ -291,10 +297,10 @@ def _form_page(request: Request, spec: scoring.Instrument, form: dict[str, str],
     flow = _flow(form.get("flow"))
     step = flow.index(spec.key) + 1 if spec.key in flow else None
     return render(request, "patient/checkin_form.html", {
-        "spec": spec, "title": TITLES[spec.key], "options": _options(spec), "form": form,
+        "spec": spec, "title": _t(TITLES[spec.key]), "options": _options(spec), "form": form,
         "errors": errors, "idempotency_key": key, "minutes": MINUTES[spec.key],
         "difficulty_options": [(o.value, o.label) for o in spec.difficulty.options] if spec.difficulty else [],
-        "step": step, "steps": len(flow), "page_title": f"{TITLES[spec.key]} ({spec.name})"},
+        "step": step, "steps": len(flow), "page_title": f"{_t(TITLES[spec.key])} ({spec.name})"},
         status_code=status_code)
 
 
