@@ -7,11 +7,9 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from app import charts
-from app.config import ROOT
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -184,7 +182,7 @@ def test_trend_words():
 
 
 def render_macro(c: charts.Chart) -> str:
-    env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=True)
+    from app.web import env  # the app's own environment (gettext, filters)
     tpl = env.from_string('{% from "macros/charts.html" import chart with context %}{{ chart(c) }}')
     return tpl.render(c=c)
 
