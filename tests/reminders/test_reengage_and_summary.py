@@ -3,6 +3,8 @@ clinician as nudge history), and the weekly summary e-mail with no health data i
 
 from __future__ import annotations
 
+import re
+
 from datetime import UTC, datetime, timedelta
 
 from app.diary import service as diary
@@ -74,5 +76,6 @@ def test_weekly_summary_only_when_switched_on_with_counts_and_no_health_data(db,
     [m] = [m for m in smtp.messages if m["Subject"] == "Your week in Steady Steps"]
     text = m.get_content()
     assert "This week: 1 diary entry and no modules finished" in text
+    words = re.sub(r"https?://\S+", " ", text).lower()   # signed tokens in links are random letters
     for word in ("mood", "canary-note-5521", "awful", "score", "5/10"):
-        assert word not in text.lower()
+        assert word not in words
