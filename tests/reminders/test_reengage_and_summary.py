@@ -4,7 +4,6 @@ clinician as nudge history), and the weekly summary e-mail with no health data i
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime, timedelta
 
 from app.diary import service as diary
