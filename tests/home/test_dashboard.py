@@ -33,7 +33,7 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     step = next_step(html)
     assert "Start module 1" in step and f'href="/modules/{M1}"' in step
     assert "Your last check-in was today: a score of 0 out of 27, in the minimal range." in html
-    assert "Your next check-in is due Monday 9 March." in html
+    assert "Your next check-in is due on Monday 9 March." in html
 
     client.get(f"/modules/{M1}/pages/the-five-areas")
     html = client.get("/").text
@@ -86,3 +86,19 @@ def test_visitors_and_other_roles(client, session):
     browser_login(client, clinician)
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/clinician"
+
+
+def test_home_page_days_and_range_in_the_patients_language(client, session, frozen_clock):
+    """"today" and the severity range come from the catalogue, not English literals."""
+    from app.home.dashboard import _day
+    from app import i18n
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    with i18n.using("es"):
+        assert _day(now, now) == "hoy"
+        assert _day(now - timedelta(days=1), now) == "ayer"
+        assert _day(now + timedelta(days=1), now) == "mañana"
+        assert _day(now + timedelta(days=5), now) == "el " + i18n.format_when(now + timedelta(days=5), "%A %-d %B")
+    with i18n.using("en"):
+        assert _day(now + timedelta(days=5), now) == "on Monday 9 March"
