@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.alerts.models import EMAIL_TIERS, OPEN, Alert, AlertDelivery
 from app.audit import service as audit
 from app.config import get_settings
 from app.db import begin_write
+from app.i18n import N_, _t
 from app.monitoring.rules import Tier
 
 log = logging.getLogger("icbt.alerts")
@@ -39,23 +40,33 @@ def alert_link(alert_id: uuid.UUID) -> str:
     return f"{get_settings().base_url.rstrip('/')}/clinician/alerts/{alert_id}"
 
 
+#: The tier as the e-mail names it (capitals: it is the whole message).
+TIER_NAMES = {"routine": N_("ROUTINE"), "urgent": N_("URGENT"), "emergency": N_("EMERGENCY")}
+
+
 def alert_email(alert: Alert, tier: str, *, overdue: bool = False) -> tuple[str, str]:
-    """Subject and body. Only the tier and a link: never the patient, rule or values."""
-    t = tier.upper()
-    subject = f"An alert of tier {t} is waiting" + (" (overdue)" if overdue else "")
-    lines = [f"An alert of tier {t} is waiting.", ""]
+    """Subject and body, in the current language (`_email` picks the recipient's). Only the
+    tier and a link: never the patient, rule or values."""
+    t = _t(TIER_NAMES[tier]) if tier in TIER_NAMES else tier.upper()
+    subject = (_t("An alert of tier %(tier)s is waiting (overdue)", tier=t) if overdue
+               else _t("An alert of tier %(tier)s is waiting", tier=t))
+    lines = [_t("An alert of tier %(tier)s is waiting.", tier=t), ""]
     if overdue:
-        lines += ["It has not been acknowledged within its deadline, so it is now sent to the on-call list.", ""]
-    lines += [f"Open it: {alert_link(alert.id)}", "",
-              "You will be asked to sign in. For privacy, this e-mail holds no details about the patient."]
+        lines += [_t("It has not been acknowledged within its deadline, so it is now sent to the on-call list."), ""]
+    lines += [_t("Open it: %(link)s", link=alert_link(alert.id)), "",
+              _t("You will be asked to sign in. For privacy, this e-mail holds no details about the patient.")]
     return subject, "\n".join(lines)
 
 
 def _email(session: Session, alert: Alert, tier: str, reason: str, *, user_id: uuid.UUID | None = None,
            address: str | None = None, overdue: bool = False) -> AlertDelivery:
+    """One e-mail, in the language of the clinician's account; an on-call address with no
+    account gets the deployment's language (ICBT_DEFAULT_LOCALE)."""
+    from app.accounts.models import User
     from app.mail import service as mail
 
-    subject, body = alert_email(alert, tier, overdue=overdue)
+    with i18n.using(i18n.for_account(session.get(User, user_id) if user_id is not None else None)):
+        subject, body = alert_email(alert, tier, overdue=overdue)
     msg = mail.enqueue(session, kind="alert", subject=subject, body=body, user_id=user_id,
                        to_address=address, ref_id=alert.id)
     d = AlertDelivery(alert_id=alert.id, recipient_user_id=user_id, recipient_address=address,

@@ -21,7 +21,7 @@ from typing import Any, Final
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import service as accounts
 from app.accounts.models import Assignment, Role, User
 from app.audit import service as audit
@@ -315,9 +315,11 @@ def give_feedback(session: Session, clinician: User, patient_id: uuid.UUID, entr
     session.add(row)
     session.flush()
     base = get_settings().base_url.rstrip("/")
-    mail.enqueue(session, kind="feedback_notice", subject="Your care team has left feedback", user_id=patient.id,
-                 body=f"Your care team has commented on your practice. Sign in to read it: {base}/workbook",
-                 ref_id=row.id)
+    with i18n.using(i18n.for_account(patient)):   # the patient's language, not the clinician's
+        subject = _t("Your care team has left feedback")
+        text = _t("Your care team has commented on your practice. Sign in to read it: %(link)s",
+                  link=f"{base}/workbook")
+    mail.enqueue(session, kind="feedback_notice", subject=subject, user_id=patient.id, body=text, ref_id=row.id)
     audit.record(session, action="feedback.create", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=patient.id, record_type="homework_feedback", record_id=row.id)
     return _feedback_view(session, row, {})

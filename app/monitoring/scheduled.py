@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.alerts import service as alerts
 from app.db import UTCDateTime, begin_write
-from app.i18n import N_, _t
+from app.i18n import N_, _t, ngettext
 from app.monitoring import rules
 from app.monitoring.config import get_config, recheck_interval
 from app.monitoring.models import MonitorState, Reminder
@@ -113,7 +113,7 @@ def send_reminder(session: Session, patient_id: uuid.UUID, kind: str, key: str,
     unsub = _optional("app.reminders.service",
                       lambda m: m.unsubscribe_url(patient_id, REMINDER_PREF.get(kind, "all")))
     patient = session.get(User, patient_id)
-    with i18n.using(patient.locale if patient is not None else None):   # the patient's language
+    with i18n.using(i18n.for_account(patient)):   # the patient's language
         subject, body = (_t(t) for t in REMINDER_TEXT[kind])
         body = body.format(base=base, **(fields or {})) + _t("\nIf you need help now: %(help)s\n", help=f"{base}/help") + \
             _t("\nYou get these e-mails because you take part in this programme.") + \
@@ -257,9 +257,15 @@ def _week_in_numbers(session: Session, patient: Any, now: datetime) -> dict[str,
     entries = _optional("app.diary.service", lambda m: len(m.list_for(session, patient.id, since=since))) or 0
     finished = [s for s in (_optional("app.programme.service", lambda m: m.module_statuses(session, patient)) or [])
                 if getattr(s, "completed_at", None) is not None and s.completed_at >= since]
-    diary = f"{entries} diary entr{'y' if entries == 1 else 'ies'}"
-    modules = (f"module {finished[0].number} finished" if len(finished) == 1
-               else f"{len(finished)} modules finished" if finished else "no modules finished, which is fine")
+    from app import i18n
+    with i18n.using(i18n.for_account(patient)):   # the patient's language, its plural forms and digits
+        diary = ngettext("%(num)s diary entry", "%(num)s diary entries", entries)
+        if len(finished) == 1:
+            modules = _t("module %(number)s finished", number=i18n.format_number(finished[0].number))
+        elif finished:
+            modules = ngettext("%(num)s module finished", "%(num)s modules finished", len(finished))
+        else:
+            modules = _t("no modules finished, which is fine")
     return {"diary": diary, "modules": modules}
 
 
