@@ -1,7 +1,7 @@
 """Guided support: weekly reviews, clinical notes, homework feedback, modules a clinician
-opened early or held, release intervals, and the episode of care. Free text is sealed; times, statuses and ids stay
-plain so they can be queried. Rows of other domains (homework entries, messages) are referred
-to by plain Uuid columns."""
+opened early or held, each patient's release interval, and the episode of care. Free text is
+sealed; times, statuses and ids stay plain so they can be queried. Rows of other domains
+(homework entries, messages) are referred to by plain Uuid columns."""
 
 from __future__ import annotations
 
@@ -116,9 +116,10 @@ class IntervalChange(UUIDPk, Base):
     the schedule reads (each change applies from its moment on)."""
 
     __tablename__ = "module_interval_changes"
-    __table_args__ = (Index("ix_module_interval_changes_patient_changed", "patient_id", "changed_at"),)
+    __table_args__ = (UniqueConstraint("patient_id", "seq", name="uq_module_interval_changes_patient_seq"),)
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)   # 1, 2, ... per patient: the order of the changes
     days: Mapped[int | None] = mapped_column(Integer)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

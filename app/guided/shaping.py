@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -28,7 +29,7 @@ from app.audit import service as audit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.guided import service
 from app.guided.models import ClinicalNote, IntervalChange, ModuleHold
-from app.i18n import _t
+from app.i18n import _t, ngettext
 from app.programme import schedule
 from app.security import crypto
 
@@ -158,24 +159,28 @@ def set_interval(session: Session, clinician: User, patient_id: uuid.UUID, days:
     latest = _latest(session, patient.id)
     if (latest.days if latest else None) == value:
         return latest
-    row = IntervalChange(id=uuid.uuid4(), patient_id=patient.id, days=value, changed_by=clinician.id,
-                         changed_at=clock.now())
-    session.add(row)
-    session.flush()
+    row = IntervalChange(id=uuid.uuid4(), patient_id=patient.id, seq=(latest.seq if latest else 0) + 1, days=value,
+                         changed_by=clinician.id, changed_at=clock.now())
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:   # another change for this patient at the same moment
+        raise Conflict(_t('The interval was changed at the same moment by someone else. Please look again.'),
+                       code="interval_changed") from None
     _audit(session, clinician, patient, "module.interval_set", "module_interval_change", row.id)
     return row
 
 
 def _latest(session: Session, patient_id: uuid.UUID) -> IntervalChange | None:
     return session.scalars(select(IntervalChange).where(IntervalChange.patient_id == patient_id)
-                           .order_by(IntervalChange.changed_at.desc(), IntervalChange.id.desc()).limit(1)).first()
+                           .order_by(IntervalChange.seq.desc()).limit(1)).first()
 
 
 def interval_changes(session: Session, patient_id: uuid.UUID) -> list[tuple[datetime, timedelta | None]]:
     """(from, interval or None for the default), oldest first, for the schedule."""
     return [(at, timedelta(days=d) if d is not None else None) for at, d in session.execute(
         select(IntervalChange.changed_at, IntervalChange.days).where(IntervalChange.patient_id == patient_id)
-        .order_by(IntervalChange.changed_at, IntervalChange.id))]
+        .order_by(IntervalChange.seq))]
 
 
 # ---------------------------------------------------------------- for the clinician
@@ -199,6 +204,16 @@ class IntervalView:
     custom: bool          # set for this patient (not the default)
     changed_by: str | None
     changed_at: datetime | None
+
+    @property
+    def summary(self) -> str:
+        if self.custom:
+            return ngettext("A new module opens %(num)s day after the one before (set for this patient; the service "
+                            "default is %(default)s).", "A new module opens %(num)s days after the one before (set for "
+                            "this patient; the service default is %(default)s).", self.days, default=self.default_days)
+        return ngettext("A new module opens %(num)s day after the one before (the service default).",
+                        "A new module opens %(num)s days after the one before (the service default).", self.days,
+                        default=self.default_days)
 
 
 def _name(session: Session, user_id: uuid.UUID | None) -> str:

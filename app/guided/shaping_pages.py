@@ -63,8 +63,7 @@ def interval(request: Request, session: SessionDep, clinician: PageClinician, pa
             shaping.set_interval(session, clinician, patient_id, None)
         else:
             text = days.strip()
-            shaping.set_interval(session, clinician, patient_id,
-                                 int(text) if text.isdigit() and len(text) < 4 else text or "")
-    except InvalidInput as e:
+            shaping.set_interval(session, clinician, patient_id, int(text) if text.isdigit() and len(text) < 4 else text)
+    except (InvalidInput, Conflict) as e:
         return _again(request, session, clinician, patient_id, e, "interval_days", {"interval_days": days})
     return _back(patient_id, "interval")

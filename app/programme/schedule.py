@@ -86,7 +86,7 @@ def _earliest(prev_opened: datetime, prev_done: datetime | None, pieces: Pieces)
     for i, (start, step) in enumerate(pieces):
         end = pieces[i + 1][0] if i + 1 < len(pieces) else None
         t = max(x for x in (start, prev_done, prev_opened + step) if x is not None)
-        if end is None or t < end:
+        if end is None or t <= end:   # opening at the very moment of a change: under the old rule
             return t, step
     raise AssertionError("unreachable: the last piece has no end")  # pragma: no cover
 

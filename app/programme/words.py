@@ -51,8 +51,8 @@ def _after(m: Any) -> str:
 
 def held_text(number: int, message: str | None) -> str:
     if message and message.strip():
-        return _t("Your care team has paused module %(number)s for now: %(message)s", number=number,
-                  message=message.strip())
+        return _t("Your care team has paused module %(number)s for now: %(their_words)s", number=number,
+                  their_words=message.strip())
     return _t("Your care team has paused module %(number)s for now. They will open it when the time is "
               "right, and you can ask them about it in your messages.", number=number)
 

@@ -41,21 +41,19 @@ def upgrade() -> None:
 
     op.create_table('module_interval_changes',
     sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('days', sa.Integer(), nullable=True),
     sa.Column('changed_by', sa.Uuid(), nullable=True),
     sa.Column('changed_at', app.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['changed_by'], ['users.id'], name=op.f('fk_module_interval_changes_changed_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['patient_id'], ['users.id'], name=op.f('fk_module_interval_changes_patient_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_module_interval_changes'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_module_interval_changes')),
+    sa.UniqueConstraint('patient_id', 'seq', name='uq_module_interval_changes_patient_seq')
     )
-    with op.batch_alter_table('module_interval_changes', schema=None) as batch_op:
-        batch_op.create_index('ix_module_interval_changes_patient_changed', ['patient_id', 'changed_at'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('module_interval_changes', schema=None) as batch_op:
-        batch_op.drop_index('ix_module_interval_changes_patient_changed')
     op.drop_table('module_interval_changes')
     with op.batch_alter_table('module_holds', schema=None) as batch_op:
         batch_op.drop_index('ix_module_holds_patient_module')
