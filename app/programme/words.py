@@ -71,9 +71,9 @@ def _waiting(number: int, previous: int, at: datetime | None, now: datetime, aft
     if at is None or at <= now:
         return _t("Module %(number)s opens when you finish module %(previous)s.", number=number, previous=previous)
     if at.date() == now.date():
-        not_before = _t("%(time)s today", time=i18n.format_when(at, "%H:%M"))
-    else:
-        not_before = _day(at, now)
+        return _t("Module %(number)s opens when you finish module %(previous)s, and not before %(time)s today.",
+                  number=number, previous=previous, time=i18n.format_when(at, "%H:%M"))
+    not_before = _day(at, now)
     if after:
         return _t("Module %(number)s opens when you finish module %(previous)s, and not before %(when)s "
                   "(%(after)s).", number=number, previous=previous, when=not_before, after=after)
