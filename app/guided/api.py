@@ -88,6 +88,7 @@ def lift_hold(patient_id: uuid.UUID, slug: str, session: SessionDep, clinician: 
     """Lift the hold: the module opens now if the schedule says it should have by now (and the
     next module's interval counts from then); otherwise on its scheduled day."""
     row = shaping.lift(session, clinician, patient_id, slug)
+    assert row is not None
     return _hold_out(session, clinician, row)
 
 

@@ -88,14 +88,18 @@ def hold(session: Session, clinician: User, patient_id: uuid.UUID, slug: str, re
     return row
 
 
-def lift(session: Session, clinician: User, patient_id: uuid.UUID, slug: str) -> ModuleHold:
-    """Lift the hold: the module opens now if the schedule says it should have by now."""
+def lift(session: Session, clinician: User, patient_id: uuid.UUID, slug: str, *,
+         missing_ok: bool = False) -> ModuleHold | None:
+    """Lift the hold: the module opens now if the schedule says it should have by now.
+    NotFound if it is not held (None with `missing_ok`: a form sent twice)."""
     from app.programme import service as programme
 
     patient = service._assigned(session, clinician, patient_id)
     programme.module_or_404(slug)
     rows = _active(session, patient.id, slug)
     if not rows:
+        if missing_ok:
+            return None
         raise NotFound(_t('That module is not held.'))
     _release(session, clinician, patient, rows, "lifted")
     return rows[-1]

@@ -51,7 +51,7 @@ def hold(request: Request, session: SessionDep, clinician: PageClinician, patien
 @router.post("/clinician/patients/{patient_id}/holds/{slug}/lift")
 def lift(request: Request, session: SessionDep, clinician: PageClinician, patient_id: uuid.UUID,
          slug: str) -> Response:
-    shaping.lift(session, clinician, patient_id, slug)
+    shaping.lift(session, clinician, patient_id, slug, missing_ok=True)   # sent twice: already lifted
     return _back(patient_id, "lifted")
 
 

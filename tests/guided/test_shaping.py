@@ -241,4 +241,6 @@ def test_record_page_forms(client, session, people, frozen_clock):
     assert "(the service default)" in r.text
     r = client.post(f"{base}/holds/{M2}/lift", data={"csrf_token": token}, follow_redirects=True)
     assert "Hold lifted." in r.text and "No module is held." in r.text
+    r = client.post(f"{base}/holds/{M2}/lift", data={"csrf_token": token}, follow_redirects=True)   # sent twice
+    assert r.status_code == 200 and _count(session, ModuleHold) == 1
     assert client.post(f"{base}/holds", data={"module": M2, "reason": REASON}).status_code == 403   # CSRF
