@@ -373,6 +373,8 @@ def open_module(session: Session, clinician: User, patient_id: uuid.UUID, slug: 
         session.flush()
         audit.record(session, action="module.open_early", actor_id=clinician.id, actor_role=clinician.role.value,
                      patient_id=patient.id, record_type="module_opening", record_id=row.id)
+    from app.guided import shaping
+    shaping.lift_for_open_early(session, clinician, patient, slug)  # opening early lifts a hold
     return row
 
 

@@ -94,7 +94,9 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         current = summary.current
         ctx["programme"] = summary
         ctx["current_href"] = current.resume_href if current else None
-        ctx["next_opens"] = summary.next_locked.opens_text(now) if summary.next_locked else None
+        from app.programme import words  # when the next module opens, and why (pure)
+        ctx["next_opens"] = words.why(summary.next_locked, now, tz).text if summary.next_locked else None
+        ctx["current_why"] = words.why(current, now, tz).text if current and current.opened_by_care_team else None
         if current is not None:
             facts["module"] = next_step.Module(current.number, current.title, ctx["current_href"],
                                                current.status == "in_progress")

@@ -26,7 +26,7 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     assert 'href="/checkins/weekly?next=/"' in step and "Do my check-in" in step
     assert "You have not done a check-in yet." in html and "Your next check-in is due now." in html
     assert "Module 1: How thoughts, feelings, body and actions connect" in html
-    assert "Module 2 opens on Monday 9 March, once you have finished module 1." in html
+    assert "Module 2 opens when you finish module 1, and not before Monday 9 March (7 days after module 1 opened)." in html
 
     do_checkin(session, patient)
     html = client.get("/").text
@@ -46,7 +46,7 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     step = next_step(html)
     assert "Write in my diary" in step and 'href="/diary"' in step
     assert "You have finished the modules that are open so far." in html
-    assert "Module 2 opens on Monday 9 March." in html and "1 of 7 modules finished" in html
+    assert "Module 2 opens on Monday 9 March (7 days after module 1 opened)." in html and "1 of 7 modules finished" in html
 
 
 def test_diary_streak_and_alert_in_plain_words(client, session, frozen_clock):
