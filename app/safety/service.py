@@ -111,7 +111,7 @@ def _row(session: Session, patient_id: uuid.UUID, *, lock: bool = False) -> Safe
 def _view(session: Session, row: SafetyPlan) -> PlanView:
     data = crypto.unseal_json(session, row, "content_enc") or {}
     return PlanView(row.id, {k: str(data.get(k) or "") for k in SECTION_KEYS}, row.created_at, row.updated_at,
-                    row.version or 1)
+                    row.version if row.version is not None else 1)
 
 
 def get(session: Session, patient_id: uuid.UUID) -> PlanView | None:
