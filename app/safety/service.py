@@ -182,7 +182,9 @@ def _conflict(session: Session, patient_id: uuid.UUID, current: PlanView | None,
     from app.safety import history
     current = current or PlanView(None, {k: "" for k in SECTION_KEYS}, None, None, 0)
     base = history.version(session, patient_id, base_version, None) if base_version > 0 else None
-    base_sections = base.sections if base is not None else ({k: "" for k in SECTION_KEYS} if base_version == 0 else None)
+    base_sections = base.sections if base is not None else None   # unknown: a plan saved before versions
+    if base_version == 0:
+        base_sections = {k: "" for k in SECTION_KEYS}
     yours = {k: v for k, v in sections.items()
              if v != current.sections[k] and (base_sections is None or v != base_sections[k])}
     change = history.latest(session, patient_id, by)  # type: ignore[arg-type]
