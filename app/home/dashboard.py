@@ -123,6 +123,10 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         facts["risk_alert_unacknowledged"] = any(
             a.state != "seen" and a.tier in RISK_TIERS for a in ctx["alerts"])  # told or unreachable
 
+    if _service("safety") is not None:   # who wrote the safety plan, from its versions (app.safety.history)
+        from app.safety import history
+        ctx["safety_plan"] = history.authorship(session, user)
+
     facts["care_team_message"] = _care_team_message(session, user)
     facts["last_active_at"] = max(active) if active else None
     ctx["next_step"] = next_step.choose(next_step.Facts(**facts))

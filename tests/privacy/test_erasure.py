@@ -63,6 +63,9 @@ def _give_everything(client, session, p, c):  # type: ignore[no-untyped-def]
         reminders.set_time_zone(session, p.id, "Europe/London")
         push.subscribe(session, p.id, "https://push.example.org/send/abc", "BPp256dhkey", "authsecret")
         assessments_service.start_end_of_treatment(session, p.id, clock.now())
+        from app.safety import service as safety   # the plan changed with the care team: a clinician's version
+        safety.save(session, p.user, {"warning_signs": "Not sleeping", "coping": "Call my sister"}, author=c.user,
+                    expected_version=safety.get(session, p.id).version)
         session.commit()
     client.post("/api/v1/auth/token", data={"username": p.email, "password": "wrong password!"})
 
