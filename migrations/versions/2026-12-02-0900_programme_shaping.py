@@ -1,7 +1,7 @@
 """programme shaping: modules a clinician holds for one patient, and each patient's own release interval
 
 Revision ID: d15p
-Revises: d19a
+Revises: d15s
 Create Date: 2026-12-03 09:00:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import app.db
 import app.security.crypto
 
 revision = 'd15p'
-down_revision = 'd19a'
+down_revision = 'd15s'
 branch_labels = None
 depends_on = None
 
