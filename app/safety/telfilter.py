@@ -6,7 +6,11 @@ import re
 
 from markupsafe import Markup, escape
 
-PHONE = re.compile(r"(?<![\w+])(\+?\d[\d ()-]{1,20}\d)(?![\w])")
+# A number is groups of digits separated by one space or hyphen, optionally starting with "+"
+# and with an area code in brackets ("(020) 7946 0000", "+44 (0)20 7946 0000"). A bracket
+# must close inside the number: "999 (24 hours a day)" is 999, not 99924.
+_GROUP = r"(?:\d+|\(\d+\))"
+PHONE = re.compile(rf"(?<![\w+(])(\+?{_GROUP}(?:[ -]?{_GROUP})*)(?![\w)])")
 
 
 def _looks_like_phone(s: str) -> bool:
@@ -24,7 +28,11 @@ def tel_links(text: str) -> Markup:
         if not _looks_like_phone(number):
             continue
         out.append(escape(text[last:m.start(1)]))
-        tel = re.sub(r"[^\d+]", "", number)
+        if number.startswith("+"):   # international: the national trunk "(0)" is not dialled
+            number_to_dial = number.replace("(0)", "")
+        else:
+            number_to_dial = number
+        tel = re.sub(r"[^\d+]", "", number_to_dial)
         out.append(Markup('<a href="tel:{}">{}</a>').format(tel, number))
         last = m.end(1)
     out.append(escape(text[last:]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.alerts.models import Alert
 from tests.alerts.support import alerts_of, care_pair, count
 from tests.factories import browser_login, csrf_from
@@ -95,3 +97,20 @@ def test_safety_plan_in_the_menu_on_home_and_in_module_1(client, session, frozen
     from app.config import ROOT
     text = (ROOT / "modules_content" / "01-thoughts-feelings-actions.md").read_text()
     assert "[write your safety plan](/safety-plan/edit)" in text
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the wording of the suggested crisis lines: the hours in brackets are not part of the number
+    ("Emergency services: call 999 (24 hours a day, every day)",
+     'Emergency services: call <a href="tel:999">999</a> (24 hours a day, every day)'),
+    ("Lifeline: call 0808 808 8000 (24 hours a day)",
+     'Lifeline: call <a href="tel:08088088000">0808 808 8000</a> (24 hours a day)'),
+    ("Samaritans: call 116 123 (24 hours)", 'Samaritans: call <a href="tel:116123">116 123</a> (24 hours)'),
+    ("GP (020) 7946 0000", 'GP <a href="tel:02079460000">(020) 7946 0000</a>'),
+    ("Mum +44 (0)7700 900123", 'Mum <a href="tel:+447700900123">+44 (0)7700 900123</a>'),
+    ("Jo 07700-900-123.", 'Jo <a href="tel:07700900123">07700-900-123</a>.'),
+])
+def test_tap_to_call_dials_exactly_the_number_written(text, expected):
+    """A tap on a crisis line must dial that line: "999 (24 hours" once became tel:99924."""
+    from app.safety.telfilter import tel_links
+    assert str(tel_links(text)) == expected
