@@ -1,0 +1,210 @@
+"""In-process profile of the patient's home page and a lesson page: SQL statements, CPU and
+context switches per request, and optionally a cProfile of the page's own work.
+
+    python -m bench.home_profile                 # 3 patients x 6 weeks, 200 requests each page
+    python -m bench.home_profile -n 500 --weeks 12 --sql --profile
+
+No server, no wrk: a temporary SQLite database written through the services by the demo
+generator (app/demo/generator.py, clock frozen at each event), one signed-in browser session
+per patient, and Starlette's TestClient driving the real app in this process. Statements are
+counted with SQLAlchemy's `before_cursor_execute` event on the app's engine; CPU is
+`time.process_time()` (every thread of the process: the event loop, the request thread) per
+request; context switches are getrusage's voluntary + involuntary (whole process). The clock
+stays frozen just after the histories end, so every run renders the same pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import resource
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import harness as h
+
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)   # a Wednesday; the histories end here
+
+
+def _build(db: Any, patients: int, weeks: int) -> list[Any]:
+    from app.demo import generator as g
+    plans = g.demo_plans(patients, weeks, seed=1234)   # the cast first: improving, flat, deteriorating
+    res = g.generate(db.session, plans, now=NOW - timedelta(minutes=5), fast_password_hash=True)
+    ids = [res.patient_ids[p.email] for p in plans]
+    _vary(db, ids, res.clinician_id)
+    return ids
+
+
+def _vary(db: Any, ids: list[Any], clinician_id: Any) -> None:
+    """A few more states the home page shows: a message from the care team and a safety plan
+    written with them (patient 1), a held module with words for the patient (patient 3), a
+    module opened early and a shorter release interval (patient 6), a phone number (patient 2)."""
+    from app.accounts.models import User
+    from app.contact import service as contact
+    from app.contact.schemas import ContactIn
+    from app.guided import service as guided, shaping
+    from app.messages import service as messages
+    from app.programme import service as programme
+    from app.safety import service as safety
+    with db.session() as s:
+        clin, users = s.get(User, clinician_id), [s.get(User, i) for i in ids]
+        messages.send_from_clinician(s, clin, users[0], "Well done on finishing the modules. Shall we talk on Friday?")
+        safety.save(s, users[0], {"warning_signs": "Not sleeping", "coping": "A walk"}, author=clin)
+        if len(users) > 1:
+            contact.save(s, users[1].id, ContactIn(phone="07911 123456"))
+        if len(users) > 2:
+            locked = programme.progress_summary(s, users[2]).next_locked
+            if locked is not None:
+                shaping.hold(s, clin, users[2].id, locked.slug, "Wait for the review", "We will open this after we talk.")
+        if len(users) > 5:
+            locked = programme.progress_summary(s, users[5]).next_locked
+            if locked is not None:
+                guided.open_module(s, clin, users[5].id, locked.slug)
+            shaping.set_interval(s, clin, users[5].id, 3)
+        s.commit()
+
+
+class Counted:
+    """Statements executed on the engine while active (and, with keep, their SQL)."""
+
+    def __init__(self, engine: Any, keep: bool = False) -> None:
+        from sqlalchemy import event
+        self.n, self.keep, self.sql = 0, keep, Counter[str]()
+        self.engine = engine
+        self._event = event
+        self._event.listen(engine, "before_cursor_execute", self._on)
+
+    def _on(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        self.n += 1
+        if self.keep:
+            self.sql[" ".join(statement.split())[:160]] += 1
+
+    def close(self) -> None:
+        self._event.remove(self.engine, "before_cursor_execute", self._on)
+
+
+def _measure(client: Any, path: str, n: int, rounds: int, engine: Any) -> dict[str, float]:
+    """n requests in `rounds` rounds; CPU per request of the best and of the median round (the
+    machine is shared: the best round is the one least disturbed by others)."""
+    for _ in range(5):                        # warm caches (templates, statement cache)
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    counter = Counted(engine)
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    per = max(1, n // rounds)
+    cpus = []
+    for _ in range(rounds):
+        cpu0 = time.process_time()
+        for _ in range(per):
+            client.get(path)
+        cpus.append((time.process_time() - cpu0) / per)
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    counter.close()
+    cs = (ru1.ru_nvcsw - ru0.ru_nvcsw) + (ru1.ru_nivcsw - ru0.ru_nivcsw)
+    cpus.sort()
+    return {"sql": counter.n / (per * rounds), "cpu_best": 1000 * cpus[0], "cpu_median": 1000 * cpus[len(cpus) // 2],
+            "cs": cs / (per * rounds)}
+
+
+def _sql_of(client: Any, path: str, engine: Any) -> Counter[str]:
+    counter = Counted(engine, keep=True)
+    client.get(path)
+    counter.close()
+    return counter.sql
+
+
+def _profile(fn: Callable[[], Any], n: int, top: int) -> str:
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n):
+        fn()
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def _home_work(db: Any, patient_id: Any) -> Callable[[], Any]:
+    """The home page's own work, in this thread (cProfile sees one thread): what the route
+    does after the caller is known, without the template."""
+    from app.accounts.models import User
+
+    def run() -> Any:
+        with db.session() as s:
+            user = s.get(User, patient_id)
+            from app.home import dashboard
+            from app.contact import service as contact
+            from app.messages import service as messages
+            ctx = dashboard.patient_home(s, user)
+            ctx["needs_phone"] = not contact.has_phone(s, user.id)
+            ctx["care_team_message"] = messages.latest_from_care_team(s, user.id)
+            s.rollback()
+            return ctx
+    return run
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("-n", type=int, default=200, help="requests per page and patient (default 200)")
+    p.add_argument("--patients", type=int, default=3, help="patients, the demo cast first (default 3)")
+    p.add_argument("--weeks", type=int, default=6, help="weeks of history (default 6)")
+    p.add_argument("--rounds", type=int, default=5, help="the n requests in this many rounds (default 5)")
+    p.add_argument("--sql", action="store_true", help="list the statements of one request of each page")
+    p.add_argument("--profile", action="store_true", help="cProfile top-N of the home page's work (one thread)")
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--dump", type=Path, help="write each page's HTML here (CSRF tokens masked), to diff two versions")
+    args = p.parse_args(argv)
+
+    from fastapi.testclient import TestClient
+
+    from app import clock, web
+    from app.security import sessions
+    from bench.datasets import lesson_paths
+
+    with tempfile.TemporaryDirectory(prefix="icbt-home-profile-") as tmp:
+        url, keys = h.sqlite_url(Path(tmp) / "icbt.db"), Path(tmp) / "keys.json"
+        h.migrate(url)
+        with h.app_settings(url, keys) as db, clock.frozen(NOW):
+            t = time.monotonic()
+            ids = _build(db, args.patients, args.weeks)
+            h.log(f"{args.patients} patients x {args.weeks} weeks written through the services in "
+                  f"{time.monotonic() - t:.0f} s")
+            from app.main import create_app
+            app = create_app(run_worker=False)
+            web.env.auto_reload = False           # as in production: templates read once
+            tokens = h.make_tokens(db, ids, "cookie")
+            rows = []
+            with TestClient(app) as client:
+                rows.append(("-", "/healthz (reference: the stack)", _measure(client, "/healthz", args.n, args.rounds, db.engine)))
+                for i, (pid, token) in enumerate(zip(ids, tokens, strict=True)):
+                    client.cookies.set(sessions.COOKIE_NAME, token)
+                    lesson = lesson_paths(db, [pid])[0]
+                    for name, path in (("home /", "/"), ("lesson " + lesson, lesson)):
+                        if args.dump:
+                            args.dump.mkdir(parents=True, exist_ok=True)
+                            html = re.sub(r'(name="csrf_token" value=")[^"]*', r"\1-", client.get(path).text)
+                            (args.dump / f"p{i + 1}-{path.strip('/').replace('/', '_') or 'home'}.html").write_text(html)
+                        m = _measure(client, path, args.n, args.rounds, db.engine)
+                        rows.append((f"patient {i + 1}", name, m))
+                        if args.sql and i == 0:
+                            h.log(f"\nStatements of one request of {path}:")
+                            for sql, k in _sql_of(client, path, db.engine).most_common():
+                                h.log(f"  {k:3d} x {sql}")
+            h.log(f"\n{'patient':<10} {'page':<62} {'SQL/req':>8} {'CPU ms/req':>11} {'(median)':>9} {'cs/req':>7}")
+            for who, name, m in rows:
+                h.log(f"{who:<10} {name:<62} {m['sql']:8.1f} {m['cpu_best']:11.2f} {m['cpu_median']:9.2f} {m['cs']:7.1f}")
+            if args.profile:
+                h.log(f"\ncProfile of the home page's work (patient 1, {args.n} times, sorted by cumulative):")
+                h.log(_profile(_home_work(db, ids[0]), args.n, args.top))
+
+
+if __name__ == "__main__":
+    main()
