@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, memo
 from app.errors import InvalidInput
 from app.reminders import timing
 from app.reminders.models import ReminderPrefs
@@ -91,8 +91,12 @@ def prefs_of(session: Session, patient_id: uuid.UUID) -> Prefs:
 
 
 def zone_name_of(session: Session, user_id: uuid.UUID) -> str:
-    row = _row(session, user_id)
-    return row.time_zone if row is not None else default_zone_name()
+    """Asked by most of a patient's page (the page itself, the home page, the diary): read once
+    per transaction (app.memo), also when the patient has no preferences row yet."""
+    def read() -> str:
+        row = _row(session, user_id)
+        return row.time_zone if row is not None else default_zone_name()
+    return memo.get(session, ("reminders.zone", user_id), read)
 
 
 def zone_of(session: Session, user_id: uuid.UUID) -> ZoneInfo:
