@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -263,11 +263,27 @@ def history(session: Session, patient_id: uuid.UUID, instrument: str | None = No
     return [_view(session, r) for r in session.scalars(stmt)]
 
 
+def _newest(instrument: str) -> Any:
+    return (select(Assessment.id).where(Assessment.patient_id == bindparam("patient_id"),
+                                        Assessment.instrument == instrument)
+            .order_by(Assessment.taken_at.desc(), Assessment.created_at.desc()).limit(1).scalar_subquery())
+
+
+# Built once (the home page; a statement built anew costs more to find in SQLAlchemy's cache
+# than to run, issue 18): the newest row of each weekly instrument.
+_NEWEST_WEEKLY = select(Assessment).where(or_(*(Assessment.id == _newest(i) for i in rules.WEEKLY_INSTRUMENTS)))
+
+
 def latest(session: Session, patient_id: uuid.UUID, instrument: str) -> AssessmentView | None:
     row = session.scalars(select(Assessment).where(
         Assessment.patient_id == patient_id, Assessment.instrument == instrument)
         .order_by(Assessment.taken_at.desc(), Assessment.created_at.desc()).limit(1)).first()
     return _view(session, row) if row is not None else None
+
+
+def _latest_rows(session: Session, patient_id: uuid.UUID) -> dict[str, Assessment]:
+    """The newest check-in of each weekly instrument, in one statement."""
+    return {r.instrument: r for r in session.scalars(_NEWEST_WEEKLY, {"patient_id": patient_id})}
 
 
 def count(session: Session, patient_id: uuid.UUID) -> int:
@@ -279,6 +295,14 @@ def score_points(session: Session, patient_id: uuid.UUID) -> list[ScorePoint]:
     """Both instruments, oldest first, for the deterioration monitor."""
     return [ScorePoint(v.instrument, v.total, v.item9, v.taken_at)
             for v in history(session, patient_id)]
+
+
+def _last_taken(session: Session, patient_id: uuid.UUID) -> dict[str, datetime | None]:
+    """last_taken_at of each weekly instrument, in one statement."""
+    found = dict(session.execute(select(Assessment.instrument, func.max(Assessment.taken_at)).where(
+        Assessment.patient_id == patient_id, Assessment.instrument.in_(rules.WEEKLY_INSTRUMENTS))
+        .group_by(Assessment.instrument)).all())
+    return {i: found.get(i) for i in rules.WEEKLY_INSTRUMENTS}
 
 
 def last_taken_at(session: Session, patient_id: uuid.UUID, instrument: str = "phq9") -> datetime | None:
@@ -310,31 +334,50 @@ def due(session: Session, patient: User, now: datetime | None = None) -> Due:
     """When the check-in is due and what is still to do: in treatment the weekly pair
     (rules.weekly_done_at and rules.checkin_due_at, with the deployment's monitor settings);
     after the end of treatment the end-of-treatment and follow-up check-ins."""
+    return _due(session, patient, now or clock.now(), _last_taken(session, patient.id))
+
+
+def _due(session: Session, patient: User, now: datetime, last: dict[str, datetime | None]) -> Due:
+    """due() from the last time each weekly instrument was taken (`last`)."""
     from app.assessments import followup
 
-    now = now or clock.now()
     points = followup.schedule(session, patient.id)
     if points:
         for p, following in zip(points, [*points[1:], None], strict=True):
             if following is not None and following.due_at <= now:
                 continue  # its time has passed: the next one takes its place
             if p.done_at is None:
-                remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS if not _taken_since(session, patient.id, i, p.due_at))
+                remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS if not _since(last[i], p.due_at))
                 return Due(p.due_at, p.due_at <= now, rules.WEEKLY_INSTRUMENTS,
                            remaining if p.due_at <= now else (), p.kind)
         return Due(points[-1].due_at, False, rules.WEEKLY_INSTRUMENTS, (), "none")
     config = monitoring_config()
     enrolled = accounts.enrolled_at(patient)
-    last = {i: last_taken_at(session, patient.id, i) for i in rules.WEEKLY_INSTRUMENTS}
     at = rules.checkin_due_at(enrolled, rules.weekly_done_at(*last.values()), config)
     remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS
                       if rules.checkin_due_at(enrolled, last[i], config) <= now) if at <= now else ()
     return Due(next_due=at, due_now=at <= now, instruments=rules.WEEKLY_INSTRUMENTS, remaining=remaining)
 
 
-def _taken_since(session: Session, patient_id: uuid.UUID, instrument: str, since: datetime) -> bool:
-    last = last_taken_at(session, patient_id, instrument)
+def _since(last: datetime | None, since: datetime) -> bool:
     return last is not None and last >= since
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The check-ins at a glance (the home page): what is due, and the latest of each weekly
+    instrument (None if never taken)."""
+
+    due: Due
+    latest: dict[str, AssessmentView | None]
+
+
+def overview(session: Session, patient: User, now: datetime | None = None) -> Overview:
+    """due() and latest() of both weekly instruments from one read of the newest rows."""
+    rows = _latest_rows(session, patient.id)
+    last = {i: rows[i].taken_at if i in rows else None for i in rules.WEEKLY_INSTRUMENTS}
+    return Overview(_due(session, patient, now or clock.now(), last),
+                    {i: _view(session, rows[i]) if i in rows else None for i in rules.WEEKLY_INSTRUMENTS})
 
 
 def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime | None = None,
