@@ -129,26 +129,58 @@ def _profile(fn: Callable[[], Any], n: int, top: int) -> str:
     prof.disable()
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
     return out.getvalue()
 
 
-def _home_work(db: Any, patient_id: Any) -> Callable[[], Any]:
-    """The home page's own work, in this thread (cProfile sees one thread): what the route
-    does after the caller is known, without the template."""
-    from app.accounts.models import User
+def _direct(app: Any, path: str, token: str) -> Callable[[], Any]:
+    """The request's one trip to the thread pool (app/trip.py: the session lookup, CSRF, the
+    unread count, the route with its template, the idle-timeout touch, the commit), called in
+    this thread: no HTTP, middleware or parameter parsing. cProfile and thread_time() see it all."""
+    from starlette.requests import Request
+    from starlette.routing import Match
+
+    from app import i18n, trip
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+                             "query_string": b"", "headers": [(b"cookie", f"icbt_session={token}".encode())],
+                             "app": app, "router": app.router, "root_path": "", "scheme": "http",
+                             "server": ("testserver", 80), "client": ("127.0.0.1", 1)}
+    def routes(rs: list[Any]) -> Any:
+        for r in rs:
+            inner = getattr(r, "original_router", None)
+            yield from routes(inner.routes) if inner is not None else [r]
+    route = next(r for r in routes(app.router.routes)
+                 if hasattr(getattr(r, "endpoint", None), "trip_plan") and r.matches(scope)[0] == Match.FULL)
+    params = route.matches(scope)[1].get("path_params", {})
+    plan = route.endpoint.trip_plan
 
     def run() -> Any:
-        with db.session() as s:
-            user = s.get(User, patient_id)
-            from app.home import dashboard
-            from app.contact import service as contact
-            from app.messages import service as messages
-            ctx = dashboard.patient_home(s, user)
-            ctx["needs_phone"] = not contact.has_phone(s, user.id)
-            ctx["care_team_message"] = messages.latest_from_care_team(s, user.id)
-            s.rollback()
-            return ctx
+        scope["state"] = {"locale": i18n.default_locale()}
+        request = Request({**scope, "path_params": params})
+        kwargs = {**params, **({plan.request: request} if plan.request != trip._REQUEST else {})}
+        response = trip._in_thread(plan, request, None, None, kwargs)
+        assert response.status_code == 200, (path, response.status_code)
+        return response
     return run
+
+
+def _direct_measure(fn: Callable[[], Any], n: int, rounds: int) -> dict[str, float]:
+    for _ in range(5):
+        fn()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(10):
+        fn()
+    prof.disable()
+    calls = sum(v[1] for v in pstats.Stats(prof).stats.values()) / 10   # type: ignore[attr-defined]
+    per, cpus = max(1, n // rounds), []
+    for _ in range(rounds):
+        t0 = time.thread_time()
+        for _ in range(per):
+            fn()
+        cpus.append((time.thread_time() - t0) / per)
+    cpus.sort()
+    return {"calls": calls, "thread_best": 1000 * cpus[0], "thread_median": 1000 * cpus[len(cpus) // 2]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -193,17 +225,21 @@ def main(argv: list[str] | None = None) -> None:
                             html = re.sub(r'(name="csrf_token" value=")[^"]*', r"\1-", client.get(path).text)
                             (args.dump / f"p{i + 1}-{path.strip('/').replace('/', '_') or 'home'}.html").write_text(html)
                         m = _measure(client, path, args.n, args.rounds, db.engine)
+                        m.update(_direct_measure(_direct(app, path, token), args.n, args.rounds))
                         rows.append((f"patient {i + 1}", name, m))
                         if args.sql and i == 0:
                             h.log(f"\nStatements of one request of {path}:")
                             for sql, k in _sql_of(client, path, db.engine).most_common():
                                 h.log(f"  {k:3d} x {sql}")
-            h.log(f"\n{'patient':<10} {'page':<62} {'SQL/req':>8} {'CPU ms/req':>11} {'(median)':>9} {'cs/req':>7}")
+            h.log(f"\n{'patient':<10} {'page':<56} {'SQL/req':>7} {'CPU ms/req':>10} {'(median)':>8} {'cs/req':>6}"
+                  f" {'trip ms':>7} {'(median)':>8} {'calls/req':>9}")
             for who, name, m in rows:
-                h.log(f"{who:<10} {name:<62} {m['sql']:8.1f} {m['cpu_best']:11.2f} {m['cpu_median']:9.2f} {m['cs']:7.1f}")
+                h.log(f"{who:<10} {name[:56]:<56} {m['sql']:7.1f} {m['cpu_best']:10.2f} {m['cpu_median']:8.2f} "
+                      f"{m['cs']:6.1f} {m.get('thread_best', 0):7.2f} {m.get('thread_median', 0):8.2f} "
+                      f"{m.get('calls', 0):9.0f}")
             if args.profile:
-                h.log(f"\ncProfile of the home page's work (patient 1, {args.n} times, sorted by cumulative):")
-                h.log(_profile(_home_work(db, ids[0]), args.n, args.top))
+                h.log(f"\ncProfile of the home page's trip (patient 1, {args.n} times; by cumulative, then own time):")
+                h.log(_profile(_direct(app, "/", tokens[0]), args.n, args.top))
 
 
 if __name__ == "__main__":
