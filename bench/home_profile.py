@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sql", action="store_true", help="list the statements of one request of each page")
     p.add_argument("--profile", action="store_true", help="cProfile top-N of the home page's work (one thread)")
     p.add_argument("--top", type=int, default=20)
+    p.add_argument("--profile-page", default="/", help="the page --profile looks at: / or lesson (default /)")
     p.add_argument("--dump", type=Path, help="write each page's HTML here (CSRF tokens masked), to diff two versions")
     args = p.parse_args(argv)
 
@@ -238,8 +239,9 @@ def main(argv: list[str] | None = None) -> None:
                       f"{m['cs']:6.1f} {m.get('thread_best', 0):7.2f} {m.get('thread_median', 0):8.2f} "
                       f"{m.get('calls', 0):9.0f}")
             if args.profile:
-                h.log(f"\ncProfile of the home page's trip (patient 1, {args.n} times; by cumulative, then own time):")
-                h.log(_profile(_direct(app, "/", tokens[0]), args.n, args.top))
+                page = lesson_paths(db, [ids[0]])[0] if args.profile_page == "lesson" else args.profile_page
+                h.log(f"\ncProfile of {page}, its trip (patient 1, {args.n} times; by cumulative, then own time):")
+                h.log(_profile(_direct(app, page, tokens[0]), args.n, args.top))
 
 
 if __name__ == "__main__":

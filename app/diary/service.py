@@ -335,9 +335,26 @@ def _streak_from(session: Session, patient_id: uuid.UUID, today: date, since: da
     return _streak_of(session.scalars(stmt.order_by(DiaryEntry.recorded_at.desc())), today, tz)
 
 
-def _streak_of(times: Iterable[datetime], today: date, tz: tzinfo) -> tuple[int, date | None]:
-    """_streak_from over entry times given newest first."""
-    n, first = 0, None
+_OLDER = (select(DiaryEntry.recorded_at)
+          .where(DiaryEntry.patient_id == bindparam("patient_id"), DiaryEntry.recorded_at < bindparam("before"))
+          .order_by(DiaryEntry.recorded_at.desc()))
+
+
+def _streak_on(session: Session, patient_id: uuid.UUID, today: date, since: date, tz: tzinfo,
+               n: int, first: date | None) -> int:
+    """The streak found in the window starting on `since` (n days, the first on `first`),
+    carried on through the older entries if it reaches the window's start (only those are
+    read: the window's own entries came first in the same order)."""
+    if first is None or (first - since).days > 1 + FORGIVEN_DAYS:
+        return n
+    older = session.scalars(_OLDER, {"patient_id": patient_id, "before": datetime.combine(since, time(0), tzinfo=tz)})
+    return _streak_of(older, today, tz, n, first)[0]
+
+
+def _streak_of(times: Iterable[datetime], today: date, tz: tzinfo, n: int = 0,
+               first: date | None = None) -> tuple[int, date | None]:
+    """_streak_from over entry times given newest first (going on from n days, the first
+    on `first`, when these times follow those already counted)."""
     for at in times:
         day = min(_day(_aware(at) or at, tz), today)
         if first is None:
@@ -356,14 +373,12 @@ def streak(session: Session, patient_id: uuid.UUID) -> int:
     day is forgiven (two in a row end it); the run ends today, yesterday or the day before
     (yesterday then being the forgiven day). Reads the last STREAK_WINDOW_DAYS of entries,
     newest first, up to the first gap; only a streak that reaches the start of that window
-    reads the whole diary."""
+    reads on into the older entries."""
     tz = _zone(session, patient_id)
     today = _day(clock.now(), tz)
     since = today - timedelta(days=STREAK_WINDOW_DAYS)
     n, first = _streak_from(session, patient_id, today, since, tz)
-    if first is not None and (first - since).days <= 1 + FORGIVEN_DAYS:
-        n, _ = _streak_from(session, patient_id, today, None, tz)
-    return n
+    return _streak_on(session, patient_id, today, since, tz, n, first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +394,7 @@ class Glance:
 _RECENT = DiaryEntry.recorded_at >= bindparam("since")
 # Built once (issue 18): the streak window's times, the recent entries' mood and activities
 # (NULL for older ones: not sent, not decrypted) and the latest created_at of the whole diary.
-_GLANCE = (select(DiaryEntry.id, DiaryEntry.recorded_at, case((_RECENT, DiaryEntry.mood_enc)),
+_GLANCE = (select(case((_RECENT, DiaryEntry.id)), DiaryEntry.recorded_at, case((_RECENT, DiaryEntry.mood_enc)),
                   case((_RECENT, DiaryEntry.activities_enc)),
                   select(func.max(DiaryEntry.created_at)).where(DiaryEntry.patient_id == bindparam("patient_id"))
                   .scalar_subquery(), _RECENT)
@@ -399,8 +414,7 @@ def glance(session: Session, patient_id: uuid.UUID, since: datetime) -> Glance:
                                      "start": min(window_at, since)}).all()
     last = _aware(rows[0][4]) if rows else last_entry_at(session, patient_id)
     n, first = _streak_of((r[1] for r in rows if r[1] >= window_at), today, tz)
-    if first is not None and (first - window).days <= 1 + FORGIVEN_DAYS:
-        n, _ = _streak_from(session, patient_id, today, None, tz)
+    n = _streak_on(session, patient_id, today, window, tz, n, first)
 
     def value(row_id: uuid.UUID, column: str, blob: bytes | None) -> Any:
         text = crypto.unseal_value(session, DiaryEntry.__tablename__, column, row_id, patient_id, blob)
