@@ -23,6 +23,7 @@ from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.assessments import change, languages, scoring
+from app.assessments.due import Due, Overview, due, is_due, last_taken, next_due, overview  # noqa: F401 - contract
 from app.assessments.models import Assessment
 from app.errors import Conflict, InvalidInput, NotFound
 from app.escalation import service as escalation
@@ -297,87 +298,11 @@ def score_points(session: Session, patient_id: uuid.UUID) -> list[ScorePoint]:
             for v in history(session, patient_id)]
 
 
-def _last_taken(session: Session, patient_id: uuid.UUID) -> dict[str, datetime | None]:
-    """last_taken_at of each weekly instrument, in one statement."""
-    found = dict(session.execute(select(Assessment.instrument, func.max(Assessment.taken_at)).where(
-        Assessment.patient_id == patient_id, Assessment.instrument.in_(rules.WEEKLY_INSTRUMENTS))
-        .group_by(Assessment.instrument)).all())
-    return {i: found.get(i) for i in rules.WEEKLY_INSTRUMENTS}
-
-
 def last_taken_at(session: Session, patient_id: uuid.UUID, instrument: str = "phq9") -> datetime | None:
     row = session.scalars(select(Assessment.taken_at).where(
         Assessment.patient_id == patient_id, Assessment.instrument == instrument)
         .order_by(Assessment.taken_at.desc()).limit(1)).first()
     return row
-
-
-@dataclass(frozen=True, slots=True)
-class Due:
-    """The weekly check-in (clinical-rules.md §5): PHQ-9 then GAD-7, due together.
-
-    next_due: when it is (or was) due, 7 days after it was last complete (both done), at
-    enrolment if never; due_now: next_due has come; instruments: the weekly pair, in order;
-    remaining: those of the pair the patient still has to do for this check-in (each not done
-    since its own week came round), in order; empty when nothing is due."""
-
-    next_due: datetime
-    due_now: bool
-    instruments: tuple[str, ...]
-    remaining: tuple[str, ...]
-    #: "weekly" in treatment; after the end of treatment (followup.py) "end_of_treatment",
-    #: "follow_up_4w", "follow_up_12w", then "none" (all done: next_due is the last one's).
-    kind: str = "weekly"
-
-
-def due(session: Session, patient: User, now: datetime | None = None) -> Due:
-    """When the check-in is due and what is still to do: in treatment the weekly pair
-    (rules.weekly_done_at and rules.checkin_due_at, with the deployment's monitor settings);
-    after the end of treatment the end-of-treatment and follow-up check-ins."""
-    return _due(session, patient, now or clock.now(), _last_taken(session, patient.id))
-
-
-def _due(session: Session, patient: User, now: datetime, last: dict[str, datetime | None]) -> Due:
-    """due() from the last time each weekly instrument was taken (`last`)."""
-    from app.assessments import followup
-
-    points = followup.schedule(session, patient.id)
-    if points:
-        for p, following in zip(points, [*points[1:], None], strict=True):
-            if following is not None and following.due_at <= now:
-                continue  # its time has passed: the next one takes its place
-            if p.done_at is None:
-                remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS if not _since(last[i], p.due_at))
-                return Due(p.due_at, p.due_at <= now, rules.WEEKLY_INSTRUMENTS,
-                           remaining if p.due_at <= now else (), p.kind)
-        return Due(points[-1].due_at, False, rules.WEEKLY_INSTRUMENTS, (), "none")
-    config = monitoring_config()
-    enrolled = accounts.enrolled_at(patient)
-    at = rules.checkin_due_at(enrolled, rules.weekly_done_at(*last.values()), config)
-    remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS
-                      if rules.checkin_due_at(enrolled, last[i], config) <= now) if at <= now else ()
-    return Due(next_due=at, due_now=at <= now, instruments=rules.WEEKLY_INSTRUMENTS, remaining=remaining)
-
-
-def _since(last: datetime | None, since: datetime) -> bool:
-    return last is not None and last >= since
-
-
-@dataclass(frozen=True, slots=True)
-class Overview:
-    """The check-ins at a glance (the home page): what is due, and the latest of each weekly
-    instrument (None if never taken)."""
-
-    due: Due
-    latest: dict[str, AssessmentView | None]
-
-
-def overview(session: Session, patient: User, now: datetime | None = None) -> Overview:
-    """due() and latest() of both weekly instruments from one read of the newest rows."""
-    rows = _latest_rows(session, patient.id)
-    last = {i: rows[i].taken_at if i in rows else None for i in rules.WEEKLY_INSTRUMENTS}
-    return Overview(_due(session, patient, now or clock.now(), last),
-                    {i: _view(session, rows[i]) if i in rows else None for i in rules.WEEKLY_INSTRUMENTS})
 
 
 def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime | None = None,
@@ -396,16 +321,6 @@ def episode_outcome(session: Session, patient: User) -> change.EpisodeOutcome:
     views = [v for v in history(session, patient.id) if v.taken_at >= since and v.total is not None]
     return change.episode_outcome([v.total for v in views if v.instrument == "phq9"],  # type: ignore[misc]
                                   [v.total for v in views if v.instrument == "gad7"])  # type: ignore[misc]
-
-
-def next_due(session: Session, patient: User) -> datetime:
-    """When the weekly check-in (PHQ-9 and GAD-7) is due: 7 days after it was last complete;
-    at enrolment if never (see `due`)."""
-    return due(session, patient).next_due
-
-
-def is_due(session: Session, patient: User) -> bool:
-    return due(session, patient).due_now
 
 
 # ---------------------------------------------------------------- change since baseline

@@ -317,8 +317,9 @@ def checkin_needed(session: Session, patient: User) -> bool:
             return False
         raise
     due = assessments.due(session, patient)
+    last = assessments.last_taken(session, patient.id)
     for instrument in due.instruments:
-        taken = assessments.last_taken_at(session, patient.id, instrument)
+        taken = last.get(instrument)
         if taken is None or taken <= clock.now() - CHECKIN_FRESH_FOR:
             return True
     return False

@@ -24,6 +24,7 @@ NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 #: before). The lesson pages: 8, 8 and 9 (10, 10 and 11 before).
 HOME_MAX = (24, 21, 20)
 LESSON_MAX = (9, 9, 10)
+FIRST_PAGE_MAX = 12      # patient 3, the first page of a module: 11 (16 before)
 
 
 @contextmanager
@@ -99,6 +100,23 @@ def test_home_and_lesson_pages_read_each_domain_once(db, client, histories):
     # the history's length does not show: the three homes differ only by what their patients have
     homes = [k for (n, p), k in counts.items() if p == "/"]
     assert max(homes) - min(homes) <= 6, counts
+
+
+def test_a_modules_first_page_asks_about_the_check_in_in_two_statements(db, client, histories):
+    """Patient 3 is in treatment: the first page of a module not finished checks that this
+    week's check-in was done (programme.checkin_needed: the end of treatment and the last time
+    of each questionnaire), then records the view."""
+    from app.programme import service as programme
+    with clock.frozen(NOW):
+        _signed_in(db, client, histories[2])
+        page_two, _ = _lesson(db, histories[2])
+        assert client.get(page_two).status_code == 200
+        slug = page_two.split("/")[2]
+        with counting(db.engine) as seen:
+            r = client.get(f"/modules/{slug}/pages/{programme.module_or_404(slug).pages[0].slug}")
+    assert r.status_code == 200 and "Your weekly check-in" not in r.text   # done this week
+    assert len([s for s in seen if "assessments" in s or "treatment_ends" in s]) == 2, seen
+    assert len(seen) <= FIRST_PAGE_MAX, "\n".join(seen)
 
 
 def test_the_home_page_works_out_the_module_statuses_once(db, client, histories, monkeypatch):
