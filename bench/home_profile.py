@@ -1,16 +1,18 @@
 """In-process profile of the patient's home page and a lesson page: SQL statements, CPU and
-context switches per request, and optionally a cProfile of the page's own work.
+context switches per request, Python calls, and optionally a cProfile of a page's trip.
 
-    python -m bench.home_profile                 # 3 patients x 6 weeks, 200 requests each page
-    python -m bench.home_profile -n 500 --weeks 12 --sql --profile
+    python -m bench.home_profile                 # 6 patients x 9 weeks, 200 requests each page
+    python -m bench.home_profile -n 500 --sql --profile --profile-page lesson
 
 No server, no wrk: a temporary SQLite database written through the services by the demo
 generator (app/demo/generator.py, clock frozen at each event), one signed-in browser session
 per patient, and Starlette's TestClient driving the real app in this process. Statements are
 counted with SQLAlchemy's `before_cursor_execute` event on the app's engine; CPU is
 `time.process_time()` (every thread of the process: the event loop, the request thread) per
-request; context switches are getrusage's voluntary + involuntary (whole process). The clock
-stays frozen just after the histories end, so every run renders the same pages.
+request; context switches are getrusage's voluntary + involuntary (whole process). Then the
+request's one trip (app/trip.py) is called in this thread: its `thread_time()` and its Python
+calls (cProfile). The clock stays frozen just after the histories end, so every run renders
+the same pages. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -186,8 +188,8 @@ def _direct_measure(fn: Callable[[], Any], n: int, rounds: int) -> dict[str, flo
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("-n", type=int, default=200, help="requests per page and patient (default 200)")
-    p.add_argument("--patients", type=int, default=3, help="patients, the demo cast first (default 3)")
-    p.add_argument("--weeks", type=int, default=6, help="weeks of history (default 6)")
+    p.add_argument("--patients", type=int, default=6, help="patients, the demo cast first (default 6)")
+    p.add_argument("--weeks", type=int, default=9, help="weeks of history (default 9)")
     p.add_argument("--rounds", type=int, default=5, help="the n requests in this many rounds (default 5)")
     p.add_argument("--sql", action="store_true", help="list the statements of one request of each page")
     p.add_argument("--profile", action="store_true", help="cProfile top-N of the home page's work (one thread)")
