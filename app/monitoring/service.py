@@ -139,6 +139,11 @@ def read_summary(session: Session, state: MonitorState) -> dict[str, Any]:
     return crypto.unseal_json(session, state, "summary_enc") or {}
 
 
+def _caseload_refresh(session: Session, patient_id: uuid.UUID) -> None:
+    from app.caseload import service as caseload
+    caseload.refresh(session, patient_id)
+
+
 def _touch(state: MonitorState, at: datetime | None) -> None:
     if at is not None and (state.last_activity_at is None or at > state.last_activity_at):
         state.last_activity_at = at
@@ -155,6 +160,7 @@ def refresh_summary(session: Session, patient_id: uuid.UUID) -> None:
     if points:
         _touch(state, max(p.taken_at for p in points))
     session.flush()
+    _caseload_refresh(session, patient_id)
 
 
 # ---------------------------------------------------------------- events from the measuring domains
@@ -397,6 +403,7 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
     result = result if result is not None else ScheduleResult()
     pid = patient.id
     state = lock_patient(session, pid)
+    _caseload_refresh(session, pid)   # last activity below; recomputed at commit (app.caseload)
     if state.summary_enc is None:
         from app.accounts import service as accounts
         points = _optional("app.assessments.service", lambda m: m.score_points(session, pid))
