@@ -23,6 +23,7 @@ Repair: `icbt rebuild-caseload` (`rebuild`) recomputes every row; `--check` only
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from sqlalchemy.orm import Session
 
 from app.caseload.models import _ORDER, CaseloadRow
 from app.db import begin_write
+
+log = logging.getLogger("icbt.caseload")
 
 PENDING = "caseload_pending"
 BATCH = 500
@@ -212,8 +215,11 @@ def rebuild(open_session: Callable[[], Session], *, check: bool = False, batch: 
 
 
 def _assigned_to(clinician_id: uuid.UUID) -> Any:
+    """Semi-join on the assignment's unique (patient, clinician) index, so the planner walks
+    the caseload index in display order and stops at the page (not: every assignment, sorted)."""
     from app.accounts.models import Assignment
-    return CaseloadRow.patient_id.in_(select(Assignment.patient_id).where(Assignment.clinician_id == clinician_id))
+    return select(Assignment.patient_id).where(Assignment.patient_id == CaseloadRow.patient_id,
+                                               Assignment.clinician_id == clinician_id).exists()
 
 
 def filter_clause(filter: str | None, now: datetime) -> list[Any]:
@@ -243,30 +249,40 @@ def assigned_page(session: Session, clinician_id: uuid.UUID, *, filter: str | No
                   per_page: int = 50) -> tuple[list[CaseloadRow], int]:
     """One page of a clinician's assigned patients (highest open tier, then active before
     never active, most recent activity first), and how many match."""
+    from app.accounts.models import Assignment
+
     settle(session)
     where = [_assigned_to(clinician_id), *filter_clause(filter, now)]
     if only is not None:
         where.append(CaseloadRow.patient_id.in_(only))
-    return _page(session, where, _ORDER, page, per_page), _count(session, where)
+    rows = _page(session, where, _ORDER, page, per_page)
+    if len(where) > 1:
+        return rows, _count(session, where)
+    # All of them: count the assignments (an index-only count) and make sure none is missing
+    # from the caseload (each write path refreshes its patient; should a row be missing all
+    # the same, say after rows were written by hand, the page comes back short: repair it).
+    total = session.scalar(select(func.count()).select_from(Assignment)
+                           .where(Assignment.clinician_id == clinician_id)) or 0
+    if len(rows) < min(per_page, total - (max(1, page) - 1) * per_page):
+        if fill_missing(session, clinician_id):
+            rows = _page(session, where, _ORDER, page, per_page)
+    return rows, total
 
 
-def missing_rows(session: Session, clinician_id: uuid.UUID) -> list[uuid.UUID]:
-    """Assigned patients without a row (none when every write path refreshes: see
-    `clinician.service.my_patients`, which repairs and logs them)."""
-    from app.accounts.models import Assignment
-    return list(session.scalars(select(Assignment.patient_id).where(
-        Assignment.clinician_id == clinician_id,
-        ~select(CaseloadRow.patient_id).where(CaseloadRow.patient_id == Assignment.patient_id).exists())))
+def fill_missing(session: Session, clinician_id: uuid.UUID | None = None) -> int:
+    """Make the rows of patients (of this clinician, or everyone) who have none. Run by the
+    monitor's schedule; none are missing while every write path refreshes its patient."""
+    from app.accounts.models import Assignment, Role, User
 
-
-def assigned_count(session: Session, clinician_id: uuid.UUID) -> tuple[int, int]:
-    """(assignments of this clinician, of those with a caseload row): one pass."""
-    from app.accounts.models import Assignment
-    row = session.execute(select(func.count(Assignment.patient_id), func.count(CaseloadRow.patient_id))
-                          .select_from(Assignment)
-                          .outerjoin(CaseloadRow, CaseloadRow.patient_id == Assignment.patient_id)
-                          .where(Assignment.clinician_id == clinician_id)).one()
-    return int(row[0]), int(row[1])
+    no_row = ~select(CaseloadRow.patient_id).where(CaseloadRow.patient_id == User.id).exists()
+    stmt = select(User.id).where(User.role == Role.patient, no_row)
+    if clinician_id is not None:
+        stmt = stmt.where(User.id.in_(select(Assignment.patient_id).where(Assignment.clinician_id == clinician_id)))
+    ids = list(session.scalars(stmt))
+    if ids:
+        log.warning("caseload: %d patients had no caseload row; made now (see icbt rebuild-caseload)", len(ids))
+        recompute(session, ids)
+    return len(ids)
 
 
 UNASSIGNED = text("caseload_rows.clinicians = 0")   # literally the partial index's condition

@@ -19,7 +19,6 @@ of app.alerts), never to the record.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,8 +34,6 @@ from app.alerts import service as alerts
 from app.audit import service as audit
 from app.errors import NotFound
 from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
-
-log = logging.getLogger("icbt.clinician")
 
 PAGE_SIZE = 50
 MOOD_CHART_DAYS = 90
@@ -152,19 +149,6 @@ def search_ids(session: Session, clinician: User, q: str) -> list[uuid.UUID]:
                                    + accounts.email_of(session, u)).casefold().split())]
 
 
-def _repair_missing(session: Session, clinician: User) -> None:
-    """Every assigned patient has a caseload row (each write path refreshes it; the upgrade
-    fills the table). Should one be missing anyway (a row written by hand), the patient must
-    not vanish from the list: their row is made now and the gap is logged."""
-    from app.caseload import service as caseload
-    assigned, stored = caseload.assigned_count(session, clinician.id)
-    if stored < assigned:
-        missing = caseload.missing_rows(session, clinician.id)
-        log.warning("caseload: %d assigned patients had no caseload row; recomputed (run icbt rebuild-caseload)",
-                    len(missing))
-        caseload.recompute(session, missing)
-
-
 def my_patients(session: Session, clinician: User, *, page: int = 1,
                 per_page: int = PAGE_SIZE, filter: str | None = None,
                 q: str | None = None) -> tuple[list[PatientRow], int]:
@@ -175,7 +159,6 @@ def my_patients(session: Session, clinician: User, *, page: int = 1,
     from app.monitoring.models import MonitorState
 
     page = max(1, page)
-    _repair_missing(session, clinician)
     only = search_ids(session, clinician, q) if q and q.strip() else None
     stored, total = caseload.assigned_page(session, clinician.id, filter=filter, only=only, now=clock.now(),
                                            page=page, per_page=per_page)

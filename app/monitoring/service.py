@@ -536,8 +536,9 @@ def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Sess
         if n < batch:
             break
 
-    with open_session() as s:  # 2. every patient has a monitor row
+    with open_session() as s:  # 2. every patient has a monitor row (and a caseload row: app.caseload)
         _ensure_states(s, now)
+        _optional("app.caseload.service", lambda m: m.fill_missing(s))
         if all_patients:
             for st in s.scalars(select(MonitorState)):
                 st.next_check_at = min(st.next_check_at, now)
