@@ -72,10 +72,11 @@ guided = sa.table('guided_states', sa.column('patient_id', sa.Uuid()), sa.column
                   sa.column('episode_status', sa.String()))
 progress = sa.table('module_progress', sa.column('patient_id', sa.Uuid()), sa.column('completed_at', T))
 assignments = sa.table('assignments', sa.column('patient_id', sa.Uuid()))
-rows = sa.table('caseload_rows', *(sa.column(c) for c in (
-    'patient_id', 'top_rank', 'open_emergency', 'open_urgent', 'open_routine', 'active_alerts', 'not_on_track',
-    'disengaged', 'checkin_overdue', 'started', 'modules_completed', 'clinicians')),
-    sa.column('last_activity_at', T), sa.column('next_review_at', T), sa.column('review_due_at', T))
+rows = sa.table('caseload_rows', sa.column('patient_id', sa.Uuid()),
+                *(sa.column(c, sa.Integer()) for c in ('top_rank', 'open_emergency', 'open_urgent', 'open_routine',
+                                                      'active_alerts', 'modules_completed', 'clinicians')),
+                *(sa.column(c, sa.Boolean()) for c in ('not_on_track', 'disengaged', 'checkin_overdue', 'started')),
+                sa.column('last_activity_at', T), sa.column('next_review_at', T), sa.column('review_due_at', T))
 RANK = {'emergency': 3, 'urgent': 2, 'routine': 1}
 ENDED = ('finished', 'dropped_out', 'stepped_up', 'discharged')
 RULES = {'not_on_track': 'not_on_track', 'disengaged': 'disengaged', 'missed_checkin': 'checkin_overdue'}

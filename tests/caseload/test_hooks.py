@@ -47,6 +47,13 @@ def _with_alert(s, p, c):  # type: ignore[no-untyped-def]
     raise_(s, p.id)
 
 
+def _reviewed_earlier(s, p, c):  # type: ignore[no-untyped-def]
+    from app import clock
+    from app.guided import service as guided
+    with clock.frozen(later(hours=1)):
+        guided.complete_review(s, s.get(User, c.id), p.id, "Reviewed.")
+
+
 def _reviewed(s, p, c):  # type: ignore[no-untyped-def]
     from app.guided import service as guided
     guided.complete_review(s, s.get(User, c.id), p.id, "Reviewed.")   # the guided row exists
@@ -141,7 +148,7 @@ EVENTS: list[Callable[..., Any]] = [
 
 #: what an event needs first, committed before the row is looked at
 SETUP = {ev_acknowledge: _with_alert, ev_resolve: _with_alert, ev_resolve_by_system: _with_alert,
-         ev_message_brings_review_forward: _reviewed}
+         ev_message_brings_review_forward: _reviewed, ev_episode_ends: _reviewed, ev_review: _reviewed_earlier}
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda f: f.__name__[3:])
@@ -186,3 +193,18 @@ def test_a_rolled_back_event_leaves_the_row_as_it_was(db, session, frozen_clock)
     session.rollback()
     assert caseload.PENDING not in session.info
     assert row(db, p.id)["top_rank"] == 0
+
+
+def test_a_guided_row_made_after_the_interval_changed_refreshes_the_row(db, session, frozen_clock, monkeypatch):
+    """A patient never reviewed is due one interval after enrolment; if ICBT_REVIEW_INTERVAL_DAYS
+    changed since their row was computed, the guided row made later (with the new interval)
+    brings the caseload row along."""
+    from app.config import get_settings
+    from app.guided import service as guided
+    p = make_user(session, "patient")
+    assert row(db, p.id)["next_review_at"] == later(days=7)
+    monkeypatch.setenv("ICBT_REVIEW_INTERVAL_DAYS", "14")
+    get_settings.cache_clear()
+    guided.state(session, session.get(User, p.id))
+    session.commit()
+    assert row(db, p.id)["next_review_at"] == later(days=14)
