@@ -199,11 +199,9 @@ def rebuild(open_session: Callable[[], Session], *, check: bool = False, batch: 
             else:
                 result.changed += recompute(s, ids)
                 s.commit()
-    with open_session() as s:
-        from app.accounts.models import Role as R, User as U
-        orphans = select(CaseloadRow.patient_id).where(~CaseloadRow.patient_id.in_(
-            select(U.id).where(U.role == R.patient)))
-        ids = list(s.scalars(orphans))
+    with open_session() as s:   # rows of accounts that are not patients (none are ever made)
+        ids = list(s.scalars(select(CaseloadRow.patient_id).where(~CaseloadRow.patient_id.in_(
+            select(User.id).where(User.role == Role.patient)))))
         result.removed = len(ids)
         if ids and not check:
             result.removed = recompute(s, ids)
