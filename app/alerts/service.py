@@ -771,18 +771,6 @@ def most_urgent_active(session: Session, patient_ids: list[uuid.UUID]) -> dict[u
     return best
 
 
-def open_counts(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
-    """Open (unacknowledged) alerts by tier, for the given patients only (one query)."""
-    out = {pid: {"emergency": 0, "urgent": 0, "routine": 0} for pid in patient_ids}
-    if patient_ids:
-        for pid, tier, n in session.execute(
-                select(Alert.patient_id, Alert.tier, func.count())
-                .where(Alert.patient_id.in_(patient_ids), Alert.status == OPEN)
-                .group_by(Alert.patient_id, Alert.tier)):
-            out[pid][tier] = n
-    return out
-
-
 def open_count_for_clinician(session: Session, clinician_id: uuid.UUID) -> dict[str, int]:
     rows = session.execute(select(Alert.tier, func.count()).where(
         Alert.status == OPEN, visible_clause(clinician_id)).group_by(Alert.tier)).all()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -107,11 +107,6 @@ def _cell(instrument: str, data: dict[str, Any] | None) -> ScoreCell | None:
     at = datetime.fromisoformat(data["at"]) if data.get("at") else None
     return ScoreCell(instrument, data["latest"], data.get("previous"), at,
                      scoring.severity_band(instrument, data["latest"]))
-
-
-def patient_count(session: Session, clinician_id: uuid.UUID) -> int:
-    return session.scalar(select(func.count()).select_from(Assignment).join(User, User.id == Assignment.patient_id)
-                          .where(Assignment.clinician_id == clinician_id, User.role == Role.patient)) or 0
 
 
 FILTERS = {"reviews_due": N_("Review due"), "emergency": N_("Open emergency alert"),
