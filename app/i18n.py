@@ -121,9 +121,16 @@ def gettext(message: str, **variables: Any) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    """The form for `n` in the current language (Spanish has three, Arabic six); `%(num)s` is
+    `n` written the language's way (1.000.000 in Spanish), unless given."""
     text = translations(current()).ngettext(singular, plural, n)
-    variables.setdefault("num", n)
+    variables.setdefault("num", format_number(n))
     return text % variables
+
+
+def template_ngettext(singular: str, plural: str, n: int) -> str:
+    """For Jinja2's {% trans count=... %}{% pluralize %} (newstyle): Jinja fills the variables in itself."""
+    return translations(current()).ngettext(singular, plural, n)
 
 
 _ = gettext
@@ -135,6 +142,14 @@ def N_(message: str) -> str:
 
 
 # ---------------------------------------------------------------- choosing
+
+
+def for_account(user: Any, fallback: str | None = None) -> str:
+    """The language to write to this account in (an e-mail, whoever caused it): the account's own
+    choice (users.locale), else `fallback` (the request's language, for a mail the person asked
+    for just now, e.g. a password reset), else the deployment's ICBT_DEFAULT_LOCALE. Use it as
+    `with i18n.using(i18n.for_account(user)):` around the subject and body."""
+    return pick(getattr(user, "locale", None)) or pick(fallback) or default_locale()
 
 
 def pick(code: str | None) -> str | None:
@@ -222,7 +237,8 @@ def format_number(n: float | int, code: str | None = None) -> str:
     return format_decimal(n, locale=code or current())
 
 
-__all__ = ["N_", "_t", "available", "current", "direction", "format_datetime", "format_number", "format_when", "gettext",
+__all__ = ["N_", "_t", "available", "current", "direction", "for_account", "format_datetime", "format_number",
+           "format_when", "gettext",
            "negotiate", "ngettext", "pick", "translations", "using", "Path"]
 
 #: the name Python modules import (`_` is often a throwaway variable there)

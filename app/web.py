@@ -20,7 +20,7 @@ env.add_extension("jinja2.ext.i18n")
 env.globals["csrf_field_name"] = csrf.FIELD
 # {% trans %} and _() in templates: the request's language (app.i18n); newstyle, so that
 # _("%(n)s days", n=3) formats and escapes its variables.
-env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.install_gettext_callables(i18n.gettext, i18n.template_ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.policies["ext.i18n.trimmed"] = True
 
 

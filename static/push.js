@@ -13,7 +13,8 @@
   }
   box.hidden = false;
   document.getElementById("push-button").addEventListener("click", function () {
-    navigator.serviceWorker.register("/static/push-sw.js").then(function (reg) {
+    var lang = document.documentElement.lang || "en";
+    navigator.serviceWorker.register("/static/push-sw.js?lang=" + encodeURIComponent(lang)).then(function (reg) {
       return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(key) });
     }).then(function (sub) {
       var j = sub.toJSON();
@@ -23,8 +24,7 @@
       form.elements.auth.value = j.keys.auth;
       form.submit();
     }).catch(function () {
-      document.getElementById("push-status").textContent =
-        "Notifications could not be turned on in this browser. Reminders will come by e-mail.";
+      document.getElementById("push-status").textContent = box.getAttribute("data-failed");
     });
   });
 })();

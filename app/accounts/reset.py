@@ -70,7 +70,7 @@ def request_reset(session: Session, email: str) -> None:
                      record_id=user.id if user else None, outcome="not_sent")
         return
     _issue(session, user, "reset", hashed)
-    with i18n.using(user.locale or i18n.current()):   # the account's language
+    with i18n.using(i18n.for_account(user, i18n.current())):   # the account's, else the request's language
         mail.enqueue(session, kind="password_reset", user_id=user.id,
                      subject=_t("Reset your Steady Steps password"),
                      body=_t("Someone (we hope you) asked to reset the password of your Steady Steps account.\n\n"
@@ -87,7 +87,7 @@ def send_invitation(session: Session, user: User, *, actor: User) -> None:
 
     token = secrets.token_urlsafe(32)
     _issue(session, user, "invite", token_hash(token))
-    with i18n.using(user.locale or i18n.default_locale()):   # the clinic's language until they choose
+    with i18n.using(i18n.for_account(user)):   # the clinic's language (ICBT_DEFAULT_LOCALE) until they choose
         if user.role == Role.patient:
             intro = _t("Your clinic has set up a Steady Steps account for you. Steady Steps is a self-help "
                        "programme with short weekly modules, a mood diary and a weekly check-in.")

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import reset, service
 from app.accounts.models import PasswordResetToken, Role, User
 from app.audit import service as audit
@@ -60,13 +60,14 @@ def register(session: Session, *, email: str, password: str, display_name: str |
                                      forget_after=timedelta(hours=1))
         sent = existing.is_active and count <= MAX_EXISTING_NOTICES_PER_HOUR
         if sent:
-            mail.enqueue(session, kind="account_exists", user_id=existing.id,
-                         subject=_t("You already have a Steady Steps account"),
-                         body=_t("Someone (we hope you) tried to create a Steady Steps account with this e-mail "
-                                 "address. You already have an account.\n\nTo sign in, go to:\n\n%(login)s\n\n"
-                                 "If you have forgotten your password, you can choose a new one here:\n\n"
-                                 "%(forgot)s\n\nIf this was not you, you can ignore this e-mail: nothing has "
-                                 "changed.\n", login=f"{_base()}/login", forgot=f"{_base()}/forgot-password"))
+            with i18n.using(i18n.for_account(existing, i18n.current())):   # the account's, else the request's
+                subject = _t("You already have a Steady Steps account")
+                body = _t("Someone (we hope you) tried to create a Steady Steps account with this e-mail "
+                          "address. You already have an account.\n\nTo sign in, go to:\n\n%(login)s\n\n"
+                          "If you have forgotten your password, you can choose a new one here:\n\n"
+                          "%(forgot)s\n\nIf this was not you, you can ignore this e-mail: nothing has "
+                          "changed.\n", login=f"{_base()}/login", forgot=f"{_base()}/forgot-password")
+            mail.enqueue(session, kind="account_exists", user_id=existing.id, subject=subject, body=body)
         audit.record(session, action="account.register_existing", actor_id=None, actor_role="anonymous",
                      patient_id=existing.id if existing.role == Role.patient else None, record_type="user",
                      record_id=existing.id, outcome="notified" if sent else "not_sent")
@@ -74,7 +75,6 @@ def register(session: Session, *, email: str, password: str, display_name: str |
     confirm = get_settings().must_confirm_email
     user = service.create_user(session, role=Role.patient, email=email, password=password,
                                display_name=display_name, consent=consent)
-    from app import i18n
     if i18n.current() != i18n.default_locale():   # signed up in another language: keep it (app.i18n)
         user.locale = i18n.current()
     if phone:  # the care team must be able to call (issue 12); validated by the caller
@@ -85,16 +85,18 @@ def register(session: Session, *, email: str, password: str, display_name: str |
         user.email_confirmed_at = None
         token = secrets.token_urlsafe(32)
         reset._issue(session, user, "confirm", reset.token_hash(token))
-        body = _t("Welcome to Steady Steps. Please confirm your e-mail address by opening this link within "
-                  "3 days:\n\n%(link)s\n\nThen sign in with the password you chose. "
-                  "If you did not ask for an account, you can ignore this e-mail.\n",
-                  link=f"{_base()}/confirm-email/{token}")
-        subject = _t("Confirm your e-mail address for Steady Steps")
-    else:
-        body = _t("Welcome to Steady Steps. Your account is ready: sign in with the password you chose at\n\n"
-                  "%(login)s\n\nIf you did not ask for an account, please tell us by replying.\n",
-                  login=f"{_base()}/login")
-        subject = _t("Your Steady Steps account is ready")
+    with i18n.using(i18n.for_account(user, i18n.current())):   # the language they signed up in
+        if confirm:
+            body = _t("Welcome to Steady Steps. Please confirm your e-mail address by opening this link within "
+                      "3 days:\n\n%(link)s\n\nThen sign in with the password you chose. "
+                      "If you did not ask for an account, you can ignore this e-mail.\n",
+                      link=f"{_base()}/confirm-email/{token}")
+            subject = _t("Confirm your e-mail address for Steady Steps")
+        else:
+            body = _t("Welcome to Steady Steps. Your account is ready: sign in with the password you chose "
+                      "at\n\n%(login)s\n\nIf you did not ask for an account, please tell us by replying.\n",
+                      login=f"{_base()}/login")
+            subject = _t("Your Steady Steps account is ready")
     mail.enqueue(session, kind="account_confirm" if confirm else "account_welcome", user_id=user.id,
                  subject=subject, body=body)
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Uuid, case, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, UUIDPk
@@ -12,6 +13,9 @@ from app.security.crypto import EncryptedBytes
 # Statuses: open -> acknowledged -> resolved (resolving also acknowledges).
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 ACTIVE_STATUSES = (OPEN, ACKNOWLEDGED)
+# Tiers, highest first by rank; urgent and emergency alerts are e-mailed (clinical-rules.md §4).
+TIER_RANK = {"emergency": 3, "urgent": 2, "routine": 1}
+EMAIL_TIERS = frozenset({"urgent", "emergency"})
 
 
 class Alert(UUIDPk, Base):
@@ -75,3 +79,8 @@ class AlertDelivery(UUIDPk, Base):
     tier: Mapped[str] = mapped_column(String(16))
     outbox_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def tier_rank_expr() -> Any:
+    """SQL: the alert's tier as its rank (3..1), for sorting highest tier first."""
+    return case(TIER_RANK, value=Alert.tier, else_=0)

@@ -62,7 +62,7 @@ def patient_page(request: Request, session: Session, clinician: User, patient_id
         **_contact_and_actions(session, patient_id, rec),
         "guided": guided_pages.panel(session, clinician, patient_id), "errors": errors or {}, "form": form or {},
         "notice": guided_pages.NOTICES.get(notice or ""), "reach": _reach(session, patient_id),
-        "checkins": _checkin_record(rec),
+        "checkins": _checkin_record(rec), "plan_timeline": _plan_timeline(session, clinician, rec),
         "page_title": rec.name or rec.email}, status_code=status_code)
 
 
@@ -90,6 +90,12 @@ def _checkin_record(rec: service.PatientRecord) -> dict[str, object]:
             "outcome": record.outcome_line(rec.outcome) if rec.outcome is not None else None,
             "answer_rows": {i: record.item_rows(views, i) for i in ("phq9", "gad7")},
             "specs": scoring.INSTRUMENTS}
+
+
+def _plan_timeline(session: Session, clinician: User, rec: service.PatientRecord):  # type: ignore[no-untyped-def]
+    """Who changed the safety plan and when (app.safety); after patient_record's scope check and audit."""
+    from app.safety import care_team
+    return care_team.record_timeline(session, clinician, rec.patient.id, rec.safety_plan)
 
 
 def _plan_sections():  # type: ignore[no-untyped-def]

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query
 from app.accounts.dependencies import CurrentClinician
 from app import clock
 from app.db import SessionDep
-from app.guided import episode, service
-from app.guided.schemas import (DischargeIn, DueOut, EpisodeOut, FeedbackIn, FeedbackOut, ModuleOpenedOut, NoteIn,
-                                NoteOut, ReviewIn, ReviewOut)
+from app.guided import episode, service, shaping
+from app.guided.models import ModuleHold
+from app.guided.schemas import (DischargeIn, DueOut, EpisodeOut, FeedbackIn, FeedbackOut, HoldIn, HoldOut,
+                                IntervalIn, IntervalOut, ModuleOpenedOut, NoteIn, NoteOut, ReviewIn, ReviewOut)
 
 router = APIRouter(prefix="/clinician", tags=["guided support"])
 
@@ -61,6 +62,44 @@ def open_module(patient_id: uuid.UUID, slug: str, session: SessionDep, clinician
     """Open a module for this patient now, before the schedule would."""
     row = service.open_module(session, clinician, patient_id, slug)
     return ModuleOpenedOut(slug=row.module_slug, opened_at=row.opened_at)
+
+
+def _hold_out(session: SessionDep, clinician: CurrentClinician, row: ModuleHold) -> HoldOut:
+    from app.programme import service as programme
+    status = programme.status_of(session, service._assigned(session, clinician, row.patient_id), row.module_slug)
+    return HoldOut(slug=row.module_slug, number=status.number, held=row.released_at is None, status=status.status,
+                   held_at=row.held_at, released_at=row.released_at, message=shaping._message(session, row))
+
+
+@router.post("/patients/{patient_id}/modules/{slug}/hold", status_code=201, response_model=HoldOut,
+             responses={409: {"description": "The module is open already (it stays open) or already held."}})
+def hold_module(patient_id: uuid.UUID, slug: str, body: HoldIn, session: SessionDep,
+                clinician: CurrentClinician) -> HoldOut:
+    """Hold a module that is not open yet: it does not open on schedule until the hold is lifted.
+    `reason` is private to clinicians (a clinical note, never shown to the patient, not in their
+    export); `message`, if given, is what the patient sees with the paused module."""
+    row = shaping.hold(session, clinician, patient_id, slug, body.reason, body.message)
+    return _hold_out(session, clinician, row)
+
+
+@router.delete("/patients/{patient_id}/modules/{slug}/hold", response_model=HoldOut,
+               responses={404: {"description": "Not your patient, no such module, or the module is not held."}})
+def lift_hold(patient_id: uuid.UUID, slug: str, session: SessionDep, clinician: CurrentClinician) -> HoldOut:
+    """Lift the hold: the module opens now if the schedule says it should have by now (and the
+    next module's interval counts from then); otherwise on its scheduled day."""
+    row = shaping.lift(session, clinician, patient_id, slug)
+    assert row is not None
+    return _hold_out(session, clinician, row)
+
+
+@router.put("/patients/{patient_id}/interval", response_model=IntervalOut)
+def set_interval(patient_id: uuid.UUID, body: IntervalIn, session: SessionDep,
+                 clinician: CurrentClinician) -> IntervalOut:
+    """This patient's release interval in days (1-28), or `null` for the service default
+    (ICBT_MODULE_INTERVAL_DAYS). It applies from now on: a module that is open stays open."""
+    shaping.set_interval(session, clinician, patient_id, body.days)
+    v = shaping.interval_view(session, clinician, patient_id)
+    return IntervalOut(days=v.days, default_days=v.default_days, custom=v.custom, changed_at=v.changed_at)
 
 
 @router.post("/patients/{patient_id}/discharge", response_model=EpisodeOut)

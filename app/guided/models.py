@@ -1,14 +1,14 @@
 """Guided support: weekly reviews, clinical notes, homework feedback, modules a clinician
-opened early, and the episode of care. Free text is sealed; times, statuses and ids stay
-plain so they can be queried. Rows of other domains (homework entries, messages) are referred
-to by plain Uuid columns."""
+opened early or held, each patient's release interval, and the episode of care. Free text is
+sealed; times, statuses and ids stay plain so they can be queried. Rows of other domains
+(homework entries, messages) are referred to by plain Uuid columns."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, UUIDPk
@@ -86,5 +86,40 @@ class EpisodeEvent(UUIDPk, Base):
     status: Mapped[str] = mapped_column(String(16))
     reason_enc: Mapped[bytes] = mapped_column(EncryptedBytes)
     note_enc: Mapped[bytes] = mapped_column(EncryptedBytes)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ModuleHold(UUIDPk, Base):
+    """A clinician held a module that was not open yet: it does not open on schedule until
+    the hold is lifted (app/programme/schedule.py). The private reason is a clinical note
+    (note_id, kind "hold": never shown to the patient, not in their export); `message_enc`
+    is the optional plain-words explanation the patient sees."""
+
+    __tablename__ = "module_holds"
+    __table_args__ = (Index("ix_module_holds_patient_module", "patient_id", "module_slug"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    module_slug: Mapped[str] = mapped_column(String(64))
+    note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinical_notes.id", ondelete="CASCADE"))
+    message_enc: Mapped[bytes | None] = mapped_column(EncryptedBytes)
+    held_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    released_how: Mapped[str | None] = mapped_column(String(16))   # lifted | opened_early
+
+
+class IntervalChange(UUIDPk, Base):
+    """Each change of this patient's module release interval, in days (null: back to the
+    service default, ICBT_MODULE_INTERVAL_DAYS). The latest is in force; the history is what
+    the schedule reads (each change applies from its moment on)."""
+
+    __tablename__ = "module_interval_changes"
+    __table_args__ = (UniqueConstraint("patient_id", "seq", name="uq_module_interval_changes_patient_seq"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)   # 1, 2, ... per patient: the order of the changes
+    days: Mapped[int | None] = mapped_column(Integer)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -25,13 +25,19 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=50_000)]
 Short = Annotated[str, Form(max_length=64)]
 NOTICES = {"review": N_("Review recorded."), "note": N_("Note added."), "feedback": N_("Feedback sent to the patient."),
-           "opened": N_("Module opened for this patient."), "episode": N_("Episode updated.")}
+           "opened": N_("Module opened for this patient."), "episode": N_("Episode updated."),
+           "held": N_("Module held for this patient."), "lifted": N_("Hold lifted."),
+           "interval": N_("Release interval saved.")}
 
 
 def panel(session: Session, clinician: User, patient_id: uuid.UUID) -> dict[str, Any]:
     """What the record page shows from this domain (app/clinician/pages.py passes it as `guided`)."""
     st = service.state(session, session.get(User, patient_id))  # type: ignore[arg-type]
+    from app.guided import shaping
     return {"notes": service.notes(session, clinician, patient_id), "state": st,
+            "holds": shaping.current_holds(session, clinician, patient_id),
+            "interval": shaping.interval_view(session, clinician, patient_id),
+            "min_days": shaping.MIN_DAYS, "max_days": shaping.MAX_DAYS,
             "episode_history": episode.history(session, patient_id), "statuses": episode.LABELS,
             "unread": messages.unread_from_patients(session, [patient_id]).get(patient_id, 0)}
 
@@ -123,5 +129,7 @@ def set_episode(request: Request, session: SessionDep, clinician: PageClinician,
     return _back(patient_id, "episode", "#episode")
 
 from app.guided import bulk as _bulk  # noqa: E402  (bulk assignment for admins)
+from app.guided import shaping_pages as _shaping  # noqa: E402  (holds and the release interval)
 
 router.include_router(_bulk.router)
+router.include_router(_shaping.router)

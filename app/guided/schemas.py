@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.guided.service import MAX_LENGTH
 
@@ -75,3 +75,34 @@ class EpisodeOut(BaseModel):
     status: str
     changed_at: datetime
     end_of_treatment_requested: bool
+
+
+class HoldIn(_In):
+    reason: str = Field(min_length=1, max_length=MAX_LENGTH,
+                        description="Why the module is held. Private to clinicians: never shown to the patient "
+                                    "(kept as a clinical note).")
+    message: str | None = Field(None, max_length=1000,
+                                description="Optional, for the patient: shown with the paused module.")
+
+
+class HoldOut(BaseModel):
+    slug: str
+    number: int
+    held: bool = Field(description="True while the hold is on.")
+    status: str = Field(description="The module's status for the patient now (locked while held).")
+    held_at: datetime
+    released_at: datetime | None
+    message: str | None = Field(description="What the patient sees about the hold.")
+
+
+class IntervalIn(_In):
+    days: StrictInt | None = Field(..., ge=1, le=28,
+                                   description="Days between module releases for this patient, 1-28; "
+                                               "null puts it back to the service default.")
+
+
+class IntervalOut(BaseModel):
+    days: int = Field(description="The interval in force now for this patient.")
+    default_days: int
+    custom: bool = Field(description="True when set for this patient, false for the service default.")
+    changed_at: datetime | None

@@ -22,7 +22,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.audit import service as audit
@@ -311,9 +311,11 @@ def give_feedback(session: Session, clinician: User, patient_id: uuid.UUID, entr
     session.add(row)
     session.flush()
     base = get_settings().base_url.rstrip("/")
-    mail.enqueue(session, kind="feedback_notice", subject="Your care team has left feedback", user_id=patient.id,
-                 body=f"Your care team has commented on your practice. Sign in to read it: {base}/workbook",
-                 ref_id=row.id)
+    with i18n.using(i18n.for_account(patient)):   # the patient's language, not the clinician's
+        subject = _t("Your care team has left feedback")
+        text = _t("Your care team has commented on your practice. Sign in to read it: %(link)s",
+                  link=f"{base}/workbook")
+    mail.enqueue(session, kind="feedback_notice", subject=subject, user_id=patient.id, body=text, ref_id=row.id)
     audit.record(session, action="feedback.create", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=patient.id, record_type="homework_feedback", record_id=row.id)
     return _feedback_view(session, row, {})
@@ -367,6 +369,8 @@ def open_module(session: Session, clinician: User, patient_id: uuid.UUID, slug: 
         session.flush()
         audit.record(session, action="module.open_early", actor_id=clinician.id, actor_role=clinician.role.value,
                      patient_id=patient.id, record_type="module_opening", record_id=row.id)
+    from app.guided import shaping
+    shaping.lift_for_open_early(session, clinician, patient, slug)  # opening early lifts a hold
     return row
 
 

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
+from app import i18n
 from app.home import next_step
 from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
-BAND_WORDS = {"minimal": "the minimal range", "mild": "the mild range", "moderate": "the moderate range",
-              "moderately_severe": "the moderately severe range", "severe": "the severe range"}
+BAND_WORDS = {"minimal": N_("the minimal range"), "mild": N_("the mild range"),
+              "moderate": N_("the moderate range"), "moderately_severe": N_("the moderately severe range"),
+              "severe": N_("the severe range")}
 
 
 def _service(name: str) -> ModuleType | None:
@@ -33,15 +35,17 @@ def _service(name: str) -> ModuleType | None:
 
 
 def _day(at: datetime, now: datetime, tz: Any = None) -> str:
+    """"today", "yesterday", "tomorrow" or the date, in the patient's time zone and language."""
     if tz is not None:
         at, now = at.astimezone(tz), now.astimezone(tz)
     if at.date() == now.date():
-        return "today"
+        return _t("today")
     if (now.date() - at.date()).days == 1:
-        return "yesterday"
+        return _t("yesterday")
     if (at.date() - now.date()).days == 1:
-        return "tomorrow"
-    return f"{at:%A %-d %B}" if abs((at.date() - now.date()).days) < 180 else f"{at:%-d %B %Y}"
+        return _t("tomorrow")
+    fmt = "%A %-d %B" if abs((at.date() - now.date()).days) < 180 else "%-d %B %Y"
+    return _t("on %(day)s", day=i18n.format_when(at, fmt))
 
 
 RISK_TIERS = ("urgent", "emergency")
@@ -77,7 +81,7 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         due = weekly.next_due
         ctx["checkin"] = {"instruments": weekly.instruments, "remaining": weekly.remaining,
             "latest": latest, "latest_day": _day(latest.taken_at, now, tz) if latest else None,
-            "band": BAND_WORDS.get(latest.severity or "") if latest else None,
+            "band": _t(BAND_WORDS[latest.severity]) if latest and latest.severity in BAND_WORDS else None,
             "due_at": due, "due_day": _day(due, now, tz), "is_due": due <= now}
         gad7 = assessments.latest(session, user.id, "gad7")
         facts.update(checkin_due=due <= now, checkin_text=_due_words(weekly.remaining),
@@ -90,7 +94,9 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         current = summary.current
         ctx["programme"] = summary
         ctx["current_href"] = current.resume_href if current else None
-        ctx["next_opens"] = summary.next_locked.opens_text(now) if summary.next_locked else None
+        from app.programme import words  # when the next module opens, and why (pure)
+        ctx["next_opens"] = words.why(summary.next_locked, now, tz).text if summary.next_locked else None
+        ctx["current_why"] = words.why(current, now, tz).text if current and current.opened_by_care_team else None
         if current is not None:
             facts["module"] = next_step.Module(current.number, current.title, ctx["current_href"],
                                                current.status == "in_progress")
@@ -116,6 +122,10 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         ctx["alerts"] = alerts.patient_alert_status(session, user.id)
         facts["risk_alert_unacknowledged"] = any(
             a.state != "seen" and a.tier in RISK_TIERS for a in ctx["alerts"])  # told or unreachable
+
+    if _service("safety") is not None:   # who wrote the safety plan, from its versions (app.safety.history)
+        from app.safety import history
+        ctx["safety_plan"] = history.authorship(session, user)
 
     facts["care_team_message"] = _care_team_message(session, user)
     facts["last_active_at"] = max(active) if active else None

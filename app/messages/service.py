@@ -125,24 +125,28 @@ def _raise_risk_alert(session: Session, patient_id: uuid.UUID) -> None:
 
 
 def _notify(session: Session, to_user_ids: list[uuid.UUID], *, for_clinician: bool, ref_id: uuid.UUID) -> None:
+    """"You have a message" to each recipient, in the language of their account (app.i18n)."""
+    from app import i18n
     from app.mail import service as mail
 
     base = get_settings().base_url.rstrip("/")
     for uid in to_user_ids:
-        if for_clinician:
-            subject = "A patient has sent a message"
-            body = ("One of your patients has sent a message on Steady Steps.\n\n"
-                    f"Sign in to read it: {base}/clinician\n\n"
-                    "For privacy this e-mail does not say who or what it says.")
-        else:
+        if not for_clinician:
             from app.reminders import service as reminders
             if not reminders.wants(session, uid, "messages"):
                 continue  # the patient switched message e-mails off (account page, one-click unsubscribe)
-            subject = "You have a new message from your care team"
-            body = ("Your care team has sent you a message on Steady Steps.\n\n"
-                    f"Sign in to read it: {base}/messages\n\n"
-                    "For privacy this e-mail does not include the message.\n"
-                    "If you need help now, see " f"{base}/help")
+        with i18n.using(i18n.for_account(session.get(User, uid))):
+            if for_clinician:
+                subject = _t("A patient has sent a message")
+                body = _t("One of your patients has sent a message on Steady Steps.\n\n"
+                          "Sign in to read it: %(link)s\n\n"
+                          "For privacy this e-mail does not say who or what it says.", link=f"{base}/clinician")
+            else:
+                subject = _t("You have a new message from your care team")
+                body = _t("Your care team has sent you a message on Steady Steps.\n\n"
+                          "Sign in to read it: %(link)s\n\n"
+                          "For privacy this e-mail does not include the message.\n"
+                          "If you need help now, see %(help)s", link=f"{base}/messages", help=f"{base}/help")
         # A patient's notice is a reminder (kind reminder_*): it carries the one-click unsubscribe
         # and shows in their list of reminders; a clinician's is a plain notice.
         kind = "message_notice" if for_clinician else "reminder_message"

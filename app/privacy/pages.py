@@ -28,6 +28,7 @@ from app.errors import InvalidInput, NotFound
 from app.homework import service as homework
 from app.privacy import erasure, export, service
 from app.privacy.models import ErasureRequest
+from app.safety import history as safety_history
 from app.safety import service as safety
 from app.security import sessions
 from app.web import redirect, render
@@ -199,6 +200,8 @@ def summary(request: Request, session: SessionDep, patient: PagePatient) -> Resp
         "score_charts": score_charts, "mood": mood, "diary": entries,
         "workbook": homework.entries_for(session, patient.id),
         "plan": plan, "plan_sections": [s for s in safety.SECTIONS if plan and plan.sections.get(s.key)],
+        "plan_timeline": safety_history.timeline(session, patient.id, patient, plan_version=plan.version if plan else 0,
+                                                 limit=100_000),
         "messages": _messages(session, patient),
         "consent_history": service.history(session, patient.id)})
 

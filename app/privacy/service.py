@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.audit import service as audit
@@ -168,22 +168,26 @@ def request_email_change(session: Session, user: User, new_email: str, password:
         crypto.seal(session, row, "new_email_enc", new_email)
         session.add(row)
         session.flush()
+        with i18n.using(i18n.for_account(user, i18n.current())):   # to the new address: the account's language
+            subject = _t("Confirm your new Steady Steps e-mail address")
+            body = _t("Someone (we hope you) asked to use this address for their Steady Steps account.\n\n"
+                      "To confirm, open this link within 24 hours:\n\n%(link)s\n\n"
+                      "If you did not ask for this, ignore this e-mail: nothing changes.\n", link=confirm_link(token))
         mail.enqueue(session, kind="email_change_confirm", user_id=user.id, address=new_email,
-                     subject="Confirm your new Steady Steps e-mail address",
-                     body=("Someone (we hope you) asked to use this address for their Steady Steps account.\n\n"
-                           f"To confirm, open this link within 24 hours:\n\n{confirm_link(token)}\n\n"
-                           "If you did not ask for this, ignore this e-mail: nothing changes.\n"))
+                     subject=subject, body=body)
     else:
-        mail.enqueue(session, kind="email_change_taken", user_id=owner.id,
-                     subject="Someone tried to use your e-mail address on Steady Steps",
-                     body=("Someone signed in to another Steady Steps account asked to change its e-mail "
-                           "address to this one. Your account already uses it, so nothing has changed. "
-                           "If this was you, sign in with this address instead.\n"))
-    mail.enqueue(session, kind="email_change_notice", user_id=user.id,
-                 subject="A change of e-mail address was requested for your Steady Steps account",
-                 body=("Someone signed in to your Steady Steps account asked to change its e-mail address. "
-                       "The change happens only when the link sent to the new address is followed.\n\n"
-                       "If this was not you, change your password at once (My account) and tell your clinic.\n"))
+        with i18n.using(i18n.for_account(owner)):   # someone else's account: its language, not the asker's
+            subject = _t("Someone tried to use your e-mail address on Steady Steps")
+            body = _t("Someone signed in to another Steady Steps account asked to change its e-mail "
+                      "address to this one. Your account already uses it, so nothing has changed. "
+                      "If this was you, sign in with this address instead.\n")
+        mail.enqueue(session, kind="email_change_taken", user_id=owner.id, subject=subject, body=body)
+    with i18n.using(i18n.for_account(user, i18n.current())):
+        subject = _t("A change of e-mail address was requested for your Steady Steps account")
+        body = _t("Someone signed in to your Steady Steps account asked to change its e-mail address. "
+                  "The change happens only when the link sent to the new address is followed.\n\n"
+                  "If this was not you, change your password at once (My account) and tell your clinic.\n")
+    mail.enqueue(session, kind="email_change_notice", user_id=user.id, subject=subject, body=body)
     audit.record(session, action="email.change_request", actor_id=user.id, actor_role=user.role.value,
                  record_type="user", record_id=user.id)
 
@@ -214,10 +218,11 @@ def confirm_email_change(session: Session, token: str) -> User:
     if claimed != 1 or accounts.find_by_email(session, new_email) is not None:
         raise EmailLinkInvalid()  # taken since the request: nothing changes
     old_email = accounts.email_of(session, user)
-    mail.enqueue(session, kind="email_changed", user_id=user.id, address=old_email,
-                 subject="Your Steady Steps e-mail address has changed",
-                 body=("The e-mail address of your Steady Steps account has been changed. From now on, "
-                       "sign in with the new address.\n\nIf this was not you, contact your clinic at once.\n"))
+    with i18n.using(i18n.for_account(user, i18n.current())):   # to the old address: the account's language
+        subject = _t("Your Steady Steps e-mail address has changed")
+        body = _t("The e-mail address of your Steady Steps account has been changed. From now on, "
+                  "sign in with the new address.\n\nIf this was not you, contact your clinic at once.\n")
+    mail.enqueue(session, kind="email_changed", user_id=user.id, address=old_email, subject=subject, body=body)
     user.email_hash = accounts.email_index(new_email)
     crypto.seal(session, user, "email_enc", new_email)
     accounts.expire_reset_tokens(session, user.id)

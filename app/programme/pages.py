@@ -13,7 +13,7 @@ from app.accounts.dependencies import PagePatient
 from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import InvalidInput
-from app.programme import service
+from app.programme import service, words
 from app.programme.content import Module
 from app.web import redirect, render
 from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
@@ -66,12 +66,13 @@ def _step_links(module: Module, step: str) -> dict[str, Any]:
 
 @router.get("/modules")
 def modules(request: Request, session: SessionDep, patient: PagePatient) -> Response:
+    summary = service.progress_summary(session, patient)
     statuses = service.module_statuses(session, patient)
-    now = clock.now()
+    now, tz = clock.now(), getattr(request.state, "time_zone", None)
     return render(request, "patient/modules.html", {
         "page_title": _t('Your modules'), "modules": statuses,
-        "opens": {s.slug: s.opens_text(now) for s in statuses if not s.is_open},
-        "summary": service.progress_summary(session, patient)})
+        "why": {s.slug: words.why(s, now, tz) for s in statuses},
+        "rhythm": words.rhythm(summary.interval_days), "summary": summary})
 
 
 @router.get("/modules/{slug}")
@@ -180,7 +181,8 @@ def finished(request: Request, session: SessionDep, patient: PagePatient, slug: 
     nxt = next((s for s in statuses if s.number == module.number + 1), None)
     return render(request, "patient/module_finished.html", {
         "page_title": _t('You finished module %(number)s', number=module.number), "module": module, "status": status,
-        "next": nxt, "next_opens": nxt.opens_text(clock.now()) if nxt and not nxt.is_open else None})
+        "next": nxt, "next_opens": words.why(nxt, clock.now(), getattr(request.state, "time_zone", None)).text
+        if nxt and not nxt.is_open else None})
 
 
 # ---------------------------------------------------------------- background reading

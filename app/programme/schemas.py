@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Status = Literal["locked", "available", "in_progress", "completed"]
+WhyCode = Literal["completed", "open", "opened_by_care_team", "held", "interval", "finish_previous", "soon"]
 FieldType = Literal["text", "long_text", "rating_100", "rating_10", "choice", "choices", "datetime", "date", "rows"]
 
 
@@ -21,6 +22,17 @@ class ModuleOut(BaseModel):
     completed_at: datetime | None = None
     estimated_minutes: int
     content_version: int
+    opens_at: datetime | None = Field(None, description="When it opened, or will open when that is known for "
+                                                         "certain; null while it waits for the module before "
+                                                         "or is held by the care team.")
+    why: str = Field("", description="When it opens (or opened) and why, in plain words, dates in the "
+                                     "patient's time zone, e.g. \"Module 3 opens on Tuesday 9 December (7 days "
+                                     "after module 2 opened).\"")
+    why_code: WhyCode = Field("soon", description="completed, open (on schedule), opened_by_care_team, held (paused "
+                                                  "by the care team), interval (opens on a known date), "
+                                                  "finish_previous (opens when the module before is finished), soon.")
+    held: bool = Field(False, description="Paused by the care team: it does not open on schedule until they lift it.")
+    opened_by_care_team: bool = Field(False, description="The care team opened it early.")
 
 
 class PageOut(BaseModel):

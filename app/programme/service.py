@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import clock, i18n
+from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.config import get_settings
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.programme import schedule
+from app.programme import schedule, words
+from app.programme.shaped import Shaped, default_interval, read as _shaped
 from app.programme.content import Exercise, Module, Page, Programme, get_programme
 from app.programme.models import ModuleProgress, QuizResponse
 from app.security import crypto
@@ -57,6 +57,9 @@ class ModuleStatus:
     content_version_read: int | None
     content_version_completed: int | None
     opened_by_care_team: bool = False  # a clinician opened it early for this patient (app/guided)
+    held: bool = False                 # locked because a clinician is holding it (app/guided/shaping.py)
+    hold_message: str | None = None    # the clinician's words for the patient about the hold
+    interval_days: int | None = None   # the release interval that sets its time (this patient's)
 
     @property
     def is_open(self) -> bool:
@@ -85,27 +88,9 @@ class ModuleStatus:
         return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
 
     def opens_text(self, now: datetime) -> str:
-        """Plain words for when a locked module opens, e.g.
-        "Module 2 opens on Monday 9 March, once you have finished module 1."."""
-        name = _t('Module %(number)s', number=self.number)
-        if not self.is_open:
-            when = _when(self.available_at, now) if self.available_at else None
-            if self.waiting_for is None:
-                return _t('%(name)s opens %(when)s.', name=name, when=when) if when else _t('%(name)s opens soon.', name=name)
-            if when and self.available_at and self.available_at > now:
-                return _t('%(name)s opens %(when)s, once you have finished module %(waiting_for)s.', name=name, when=when, waiting_for=self.waiting_for)
-            if self.available_at is not None:
-                return _t('%(name)s opens as soon as you have finished module %(waiting_for)s.', name=name, waiting_for=self.waiting_for)
-            return _t('%(name)s opens after you have finished module %(waiting_for)s.', name=name, waiting_for=self.waiting_for)
-        return _t('%(name)s is open.', name=name)
-
-
-def _when(at: datetime, now: datetime) -> str:
-    if at.date() == now.date():
-        return _t('later today, at %(at)s UTC', at=f"{at:%H:%M}")
-    if at.date() == (now + timedelta(days=1)).date():
-        return _t('tomorrow, %(at)s', at=i18n.format_when(at, "%A %-d %B"))
-    return _t("on %(day)s", day=i18n.format_when(at, "%A %-d %B %Y" if at.year != now.year else "%A %-d %B"))
+        """Plain words (UTC) for when a locked module opens, e.g. "Module 2 opens on Monday 9
+        March, once you have finished module 1." (the API's `opens`; see words.why for pages)."""
+        return words.legacy_opens(self, now)
 
 
 @dataclass(frozen=True)
@@ -115,6 +100,7 @@ class ProgressSummary:
     current: ModuleStatus | None      # the open module to work on (lowest number not completed)
     next_opens_at: datetime | None    # when the next locked module opens, if known
     next_locked: ModuleStatus | None
+    interval_days: int = 7            # this patient's release interval now
 
 
 # ---------------------------------------------------------------- content
@@ -150,16 +136,19 @@ def _rows(session: Session, patient_id: uuid.UUID) -> dict[str, ModuleProgress]:
 
 
 def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
-              early: dict[str, datetime] | None = None) -> list[ModuleStatus]:
+              shaped: Shaped | None = None) -> list[ModuleStatus]:
     prog = programme()
-    early = early or {}
+    shaped = shaped or Shaped()
+    early, numbers = shaped.opened, {m.slug: m.number for m in prog.modules}
     by_number = {m.number: rows.get(m.slug) for m in prog.modules}
     slots = schedule.compute(
         [m.number for m in prog.modules], enrolled_at=accounts.enrolled_at(patient),
         completed={n: r.completed_at for n, r in by_number.items() if r and r.completed_at},
         started={n: r.started_at for n, r in by_number.items() if r},
-        interval=timedelta(days=get_settings().module_interval_days), now=now,
-        opened={m.number: early[m.slug] for m in prog.modules if m.slug in early})
+        interval=default_interval(), now=now,
+        opened={m.number: early[m.slug] for m in prog.modules if m.slug in early},
+        holds={numbers[s]: h for s, h in shaped.holds.items() if s in numbers},
+        interval_changes=shaped.interval_changes)
     out = []
     for m, slot in zip(prog.modules, slots, strict=True):
         r = rows.get(m.slug)
@@ -173,22 +162,15 @@ def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
             last_step=order.index(r.last_page) if r and r.last_page in order else -1,
             waiting_for=slot.waiting_for, content_version_read=r.content_version_read if r else None,
             content_version_completed=r.content_version_completed if r else None,
-            opened_by_care_team=m.slug in early and slot.is_open and slot.available_at == early[m.slug]))
+            opened_by_care_team=m.slug in early and slot.is_open and slot.available_at == early[m.slug],
+            held=slot.held, hold_message=shaped.messages.get(m.slug) if slot.held else None,
+            interval_days=slot.interval.days if slot.interval is not None else None))
     return out
 
 
 def module_statuses(session: Session, patient: User) -> list[ModuleStatus]:
     """Every module with its status for this patient, in order."""
-    return _statuses(patient, _rows(session, patient.id), clock.now(), _opened_early(session, patient.id))
-
-
-def _opened_early(session: Session, patient_id: uuid.UUID) -> dict[str, datetime]:
-    """Modules a clinician opened early for this patient (app/guided), if that domain is installed."""
-    try:
-        from app.guided import service as guided
-    except ModuleNotFoundError:  # pragma: no cover
-        return {}
-    return guided.opened_early(session, patient_id)
+    return _statuses(patient, _rows(session, patient.id), clock.now(), _shaped(session, patient.id))
 
 
 def status_of(session: Session, patient: User, slug: str) -> ModuleStatus:
@@ -206,12 +188,14 @@ def open_module(session: Session, patient: User, slug: str) -> tuple[Module, Mod
 
 
 def progress_summary(session: Session, patient: User) -> ProgressSummary:
-    statuses = module_statuses(session, patient)
+    shaped = _shaped(session, patient.id)
+    statuses = _statuses(patient, _rows(session, patient.id), clock.now(), shaped)
     current = next((s for s in statuses if s.is_open and s.status != schedule.COMPLETED), None)
     locked = next((s for s in statuses if not s.is_open), None)
     return ProgressSummary(completed=sum(s.status == schedule.COMPLETED for s in statuses),
                            total=len(statuses), current=current,
-                           next_opens_at=locked.available_at if locked else None, next_locked=locked)
+                           next_opens_at=locked.available_at if locked else None, next_locked=locked,
+                           interval_days=shaped.days_now)
 
 
 def last_activity_at(session: Session, patient_id: uuid.UUID) -> datetime | None:

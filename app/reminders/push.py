@@ -1,8 +1,9 @@
 """Web push for reminders (pywebpush, VAPID), with e-mail as the fallback.
 
 The push carries no payload at all: the service worker (static/push-sw.js) shows a fixed,
-content-free notification ("Steady Steps: something is ready for you") and opens the site.
-So nothing about the patient passes through the browser vendor's push service.
+content-free notification ("Steady Steps: something is ready for you", NOTIFICATION_TEXT, in
+the language the patient's pages were in when they turned notifications on) and opens the
+site. So nothing about the patient passes through the browser vendor's push service.
 
 VAPID keys live in the key-ring file as an optional entry, read and written only here:
     "vapid": {"private_pem": "-----BEGIN PRIVATE KEY-----...", "public_key": "<base64url point>"}
@@ -38,6 +39,8 @@ from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 log = logging.getLogger("icbt.push")
 PUSH_TIMEOUT_SECONDS = 10
 PUSH_TTL_SECONDS = 24 * 3600
+#: What every notification says (static/push-sw.js holds it per language; a test keeps the two equal)
+NOTIFICATION_TEXT = N_("Something is ready for you.")
 
 
 # ---------------------------------------------------------------- VAPID keys (key-ring entry)

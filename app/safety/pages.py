@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from app.accounts.dependencies import PagePatient
 from app.accounts.models import User
 from app.db import SessionDep
-from app.errors import InvalidInput
-from app.safety import service
+from app.errors import InvalidInput, NotFound
+from app.safety import history, service
 from app.web import redirect, render
 
 log = logging.getLogger("icbt.safety")
@@ -33,39 +33,68 @@ SOURCES = ("checkin", "diary")
 @router.get("/safety-plan")
 def view_plan(request: Request, session: SessionDep, patient: PagePatient, notice: str | None = None) -> Response:
     plan = service.get(session, patient.id)
+    timeline = history.timeline(session, patient.id, patient, plan_version=plan.version if plan else 0)
     return render(request, "patient/safety_plan.html", {
-        "plan": plan, "sections": service.SECTIONS, "notice": NOTICES.get(notice or ""),
+        "plan": plan, "sections": service.SECTIONS, "notice": NOTICES.get(notice or ""), "timeline": timeline,
         "page_title": _t('My safety plan')})
 
 
 @router.get("/safety-plan/edit")
 def edit_plan(request: Request, session: SessionDep, patient: PagePatient) -> Response:
     plan = service.for_editing(session, patient.id)
+    return _edit_page(request, plan.sections, plan.version, is_new=not plan.exists)
+
+
+def _edit_page(request: Request, values: dict[str, str], version: int, *, is_new: bool,
+               errors: dict[str, str] | None = None, conflict: service.PlanConflict | None = None,
+               status_code: int = 200) -> Response:
+    """The form. `version` goes back in the hidden field: the version the text was written
+    from (after a 422, still the one the person started from)."""
     return render(request, "patient/safety_plan_edit.html", {
-        "values": plan.sections, "is_new": not plan.exists, "sections": service.SECTIONS,
-        "errors": {}, "max": service.SECTION_MAX, "page_title": _t('Write my safety plan')})
+        "values": values, "is_new": is_new, "sections": service.SECTIONS, "version": version,
+        "errors": errors or {}, "conflict": conflict, "yours": conflict.yours if conflict else {},
+        "max": service.SECTION_MAX, "page_title": _t('Write my safety plan')}, status_code=status_code)
 
 
 Text = Annotated[str, Form(max_length=50_000)]   # the service gives the friendly limit
+Short = Annotated[str, Form(max_length=20)]
+
+
+def form_version(value: str) -> int:
+    """The hidden `version` field; a missing or garbled one counts as "no plan yet" (so an old
+    form cannot overwrite a plan unseen: it gets the conflict page instead)."""
+    return int(value) if value.strip().isdigit() and len(value.strip()) < 9 else 0
 
 
 @router.post("/safety-plan")
 def save_plan(request: Request, session: SessionDep, patient: PagePatient, warning_signs: Text = "",
               coping: Text = "", social: Text = "", contacts: Text = "", professionals: Text = "",
-              environment: Text = "", reasons: Text = "") -> Response:
+              environment: Text = "", reasons: Text = "", version: Short = "") -> Response:
     data: dict[str, object] = {"warning_signs": warning_signs, "coping": coping, "social": social,
                                "contacts": contacts, "professionals": professionals,
                                "environment": environment, "reasons": reasons}
     assert set(data) == set(service.SECTION_KEYS)
+    typed = {k: (v if isinstance(v, str) else "") for k, v in data.items()}
+    started_from = form_version(version)
     try:
-        service.save(session, patient, data)
+        service.save(session, patient, data, expected_version=started_from)
     except InvalidInput as e:
-        return render(request, "patient/safety_plan_edit.html", {
-            "values": {k: (v if isinstance(v, str) else "") for k, v in data.items()},
-            "is_new": service.get(session, patient.id) is None, "sections": service.SECTIONS,
-            "errors": {e.field or "form": e.detail}, "max": service.SECTION_MAX,
-            "page_title": _t('Write my safety plan')}, status_code=422)
+        return _edit_page(request, typed, started_from, is_new=service.get(session, patient.id) is None,
+                          errors={e.field or "form": e.detail}, status_code=422)
+    except service.PlanConflict as e:
+        return _edit_page(request, e.current.sections, e.current.version, is_new=not e.current.exists,
+                          conflict=e, status_code=409)
     return redirect("/safety-plan?notice=saved")
+
+
+@router.get("/safety-plan/versions/{number}")
+def view_version(request: Request, session: SessionDep, patient: PagePatient, number: int) -> Response:
+    change = history.version(session, patient.id, number, patient) if 0 < number < 10_000_000 else None
+    if change is None:
+        raise NotFound(_t("We could not find that version of your safety plan."))
+    return render(request, "patient/safety_plan_version.html", {
+        "change": change, "sections": service.SECTIONS, "back_href": "/safety-plan",
+        "page_title": _t('My safety plan, version %(number)s', number=change.number)})
 
 
 @router.get("/not-safe")
@@ -114,3 +143,6 @@ def not_safe_response(request: Request, session: Session, patient: User, source:
             "pathway": escalation.pathway_out("emergency"), "statuses": [], "has_plan": False,
             "page_title": _t('Get help now')}, status_code=500)
     return redirect(f"/not-safe?told=1&source={source}")
+
+
+from app.safety import clinician_pages as _clinician_pages  # noqa: E402,F401  (adds the care team's plan pages)

@@ -17,6 +17,25 @@ class SafetyPlanIn(BaseModel):
     professionals: str = Field("", max_length=SECTION_MAX)
     environment: str = Field("", max_length=SECTION_MAX)
     reasons: str = Field("", max_length=SECTION_MAX)
+    version: int | None = Field(None, ge=0, le=10_000_000, description=(
+        "The plan's `version` this text was written from (0 when there was no plan). If the plan "
+        "has been saved since, the answer is 409 `version_conflict` with the newer plan, and nothing "
+        "is stored. Leave it out to save without the check."))
+
+
+class ClinicianSafetyPlanIn(SafetyPlanIn):
+    version: int = Field(..., ge=0, le=10_000_000, description=(  # type: ignore[assignment]
+        "The plan's `version` this text was written from (0 when there was no plan); 409 "
+        "`version_conflict` with the newer plan if it has been saved since."))
+
+
+class PlanChangeOut(BaseModel):
+    version: int
+    at: datetime
+    author_role: str = Field(description="patient or clinician")
+    author: str | None = Field(description="The author's display name when they saved it")
+    by_you: bool
+    changed: list[str] = Field(description="The sections this save changed")
 
 
 class SafetyPlanOut(BaseModel):
@@ -24,6 +43,13 @@ class SafetyPlanOut(BaseModel):
     sections: dict[str, str]
     titles: dict[str, str]
     updated_at: datetime | None
+    version: int = Field(0, description="Send it back with a change (0: no plan yet)")
+    history: list[PlanChangeOut] = Field(default_factory=list, description="The latest changes, newest first")
+    history_total: int = 0
+
+
+class PlanVersionOut(PlanChangeOut):
+    sections: dict[str, str]
 
 
 class NotSafeIn(BaseModel):

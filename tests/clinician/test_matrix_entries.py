@@ -5,13 +5,13 @@ tests/security/access.py, so they are proven here as well as by the shared matri
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
 from tests.factories import Person, api_token, assign, browser_login, make_user
 from tests.security import matrix_alerts, matrix_clinician, matrix_monitoring, matrix_safety
 from tests.security.access import Access, Ctx, Entry
+from tests.security.routes import missing_variant
 
 ENTRIES: dict[tuple[str, str], Entry] = {
     **matrix_alerts.ENTRIES, **matrix_clinician.ENTRIES, **matrix_safety.ENTRIES, **matrix_monitoring.ENTRIES}
@@ -72,7 +72,7 @@ def test_matrix_entry(app, ctx, key, role):  # type: ignore[no-untyped-def]
         outsider = entry.scoped and role in ("patient_b", "other_clinician")
         if outsider:
             assert r.status_code == 404, (role, r.status_code)
-            missing = template.format(**{k: str(uuid.uuid4()) for k in params})
+            missing = template.format(**missing_variant(params))   # every id replaced (not numbers)
             again = person if path.startswith("/api/") else None   # pages: the cookie is kept
             r2 = _call(client, method, missing, again, body)
             assert r2.status_code == 404 and r2.text == r.text

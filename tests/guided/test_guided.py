@@ -149,7 +149,7 @@ def test_open_module_early(client, session, people) -> None:  # type: ignore[no-
     assert mods["noticing-patterns"] == "available" and mods["doing-what-matters"] == "locked"
     from tests.factories import browser_login
     browser_login(client, patient)
-    assert "Your care team opened this module for you early" in client.get("/modules").text
+    assert "Your care team has opened module 2 for you." in client.get("/modules").text
 
 
 def test_discharge_sets_the_episode_and_asks_for_the_end_checkin(client, session, people) -> None:  # type: ignore[no-untyped-def]

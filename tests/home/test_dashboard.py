@@ -26,14 +26,14 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     assert 'href="/checkins/weekly?next=/"' in step and "Do my check-in" in step
     assert "You have not done a check-in yet." in html and "Your next check-in is due now." in html
     assert "Module 1: How thoughts, feelings, body and actions connect" in html
-    assert "Module 2 opens on Monday 9 March, once you have finished module 1." in html
+    assert "Module 2 opens when you finish module 1, and not before Monday 9 March (7 days after module 1 opened)." in html
 
     do_checkin(session, patient)
     html = client.get("/").text
     step = next_step(html)
     assert "Start module 1" in step and f'href="/modules/{M1}"' in step
     assert "Your last check-in was today: a score of 0 out of 27, in the minimal range." in html
-    assert "Your next check-in is due Monday 9 March." in html
+    assert "Your next check-in is due on Monday 9 March." in html
 
     client.get(f"/modules/{M1}/pages/the-five-areas")
     html = client.get("/").text
@@ -46,7 +46,7 @@ def test_next_step_moves_from_check_in_to_module_to_diary(client, session, froze
     step = next_step(html)
     assert "Write in my diary" in step and 'href="/diary"' in step
     assert "You have finished the modules that are open so far." in html
-    assert "Module 2 opens on Monday 9 March." in html and "1 of 7 modules finished" in html
+    assert "Module 2 opens on Monday 9 March (7 days after module 1 opened)." in html and "1 of 7 modules finished" in html
 
 
 def test_diary_streak_and_alert_in_plain_words(client, session, frozen_clock):
@@ -86,3 +86,19 @@ def test_visitors_and_other_roles(client, session):
     browser_login(client, clinician)
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/clinician"
+
+
+def test_home_page_days_and_range_in_the_patients_language(client, session, frozen_clock):
+    """"today" and the severity range come from the catalogue, not English literals."""
+    from app.home.dashboard import _day
+    from app import i18n
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    with i18n.using("es"):
+        assert _day(now, now) == "hoy"
+        assert _day(now - timedelta(days=1), now) == "ayer"
+        assert _day(now + timedelta(days=1), now) == "mañana"
+        assert _day(now + timedelta(days=5), now) == "el " + i18n.format_when(now + timedelta(days=5), "%A %-d %B")
+    with i18n.using("en"):
+        assert _day(now + timedelta(days=5), now) == "on Monday 9 March"

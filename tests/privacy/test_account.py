@@ -163,7 +163,8 @@ def test_summary_and_downloads(client, session):  # type: ignore[no-untyped-def]
     page = client.get("/account/summary")
     assert page.status_code == 200
     for needed in ("PHQ-9", "GAD-7", "A walk by the river helped.", "On the bus", "Not sleeping", "My sister", "<svg",
-                   "Thank you for the call on Monday."):
+                   "Thank you for the call on Monday.", "Every change to your safety plan",
+                   "Written by you on 16 Mar 2026"):
         assert needed in page.text, needed
     assert "consider stepping up" not in page.text  # a clinician's private note is not in the summary
     j = client.get("/account/export.json")
@@ -172,6 +173,10 @@ def test_summary_and_downloads(client, session):  # type: ignore[no-untyped-def]
     assert data["person"]["email"] == p.email
     assert {"assessments", "diary_entries", "homework_entries", "safety_plans", "consent_records"} <= set(data["records"])
     assert data["records"]["diary_entries"][0]["note"] == "A walk by the river helped."
+    # every version of the safety plan, decrypted: who, when, which sections and the text
+    (v,) = data["records"]["safety_plan_versions"]
+    assert (v["number"], v["author_role"], v["author_name"]) == (1, "patient", "Sam")
+    assert v["content"]["sections"]["reasons"] == "My sister" and v["content"]["changed"] == ["warning_signs", "reasons"]
     assert data["records"]["assessments"][0]["answers"] == [2, 2, 2, 2, 1, 1, 1, 1, 0]
     flat = j.text
     assert "Thank you for the call on Monday." in flat and "consider stepping up" not in flat

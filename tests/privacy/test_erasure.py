@@ -55,11 +55,17 @@ def _give_everything(client, session, p, c):  # type: ignore[no-untyped-def]
         entry = homework_service.entries_for(session, p.id)[0]
         guided.give_feedback(session, c.user, p.id, entry.id, "Well noticed.")
         guided.open_module(session, c.user, p.id, "noticing-patterns")
+        from app.guided import shaping
+        shaping.hold(session, c.user, p.id, "doing-what-matters", "Private: more time first.", "A little more time first.")
+        shaping.set_interval(session, c.user, p.id, 10)
         episode.set_status(session, c.user, p.id, "active", "started", "Agreed plan.")
         contact.save(session, p.id, ContactIn(phone="07911 123456"))
         reminders.set_time_zone(session, p.id, "Europe/London")
         push.subscribe(session, p.id, "https://push.example.org/send/abc", "BPp256dhkey", "authsecret")
         assessments_service.start_end_of_treatment(session, p.id, clock.now())
+        from app.safety import service as safety   # the plan changed with the care team: a clinician's version
+        safety.save(session, p.user, {"warning_signs": "Not sleeping", "coping": "Call my sister"}, author=c.user,
+                    expected_version=safety.get(session, p.id).version)
         session.commit()
     client.post("/api/v1/auth/token", data={"username": p.email, "password": "wrong password!"})
 

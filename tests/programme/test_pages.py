@@ -27,7 +27,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     r = client.get("/modules")
     assert r.status_code == 200
     assert "Start module 1" in r.text
-    assert "Module 2 opens on Monday 9 March, once you have finished module 1." in r.text
+    assert "Module 2 opens when you finish module 1, and not before Monday 9 March (7 days after module 1 opened)." in r.text
 
     # The module begins with the weekly check-in: nothing else lets the patient past it.
     first = f"/modules/{M1}/pages/welcome"
@@ -87,7 +87,7 @@ def test_new_patient_walks_through_module_one(client, session, frozen_clock, mon
     r = client.post(f"/modules/{M1}/complete", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/modules/{M1}/finished"
     r = client.get(r.headers["location"])
-    assert "You have finished module 1" in r.text and "Module 2 opens on Monday 9 March." in r.text
+    assert "You have finished module 1" in r.text and "Module 2 opens on Monday 9 March (7 days after module 1 opened)." in r.text
     progress = session.scalars(select(ModuleProgress)).one()
     session.refresh(progress)
     assert progress.completed_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -42,7 +42,8 @@ def test_save_view_and_edit(client, session):
     # editing shows what was saved (not the suggestion) and saving again keeps one row
     form = client.get("/safety-plan/edit")
     assert "Walk the dog" in form.text and "Samaritans: call" not in form.text
-    client.post("/safety-plan", data={"csrf_token": csrf_from(form.text), "coping": "Music"})
+    assert 'name="version" value="1"' in form.text    # the version the change is made from
+    client.post("/safety-plan", data={"csrf_token": csrf_from(form.text), "coping": "Music", "version": "1"})
     session.expire_all()
     assert count(session, SafetyPlan) == 1
     assert safety.get(session, patient.id).sections["coping"] == "Music"

@@ -1,5 +1,6 @@
-"""Guided support: reviews, notes, homework feedback, opening a module, the episode. Only the
-patient's assigned clinicians; an unassigned clinician gets 404 like a missing patient."""
+"""Guided support: reviews, notes, homework feedback, opening or holding a module, the release
+interval, the episode. Only the patient's assigned clinicians; an unassigned clinician gets 404
+like a missing patient."""
 
 from tests.security.access import Access, Ctx, Entry
 
@@ -23,7 +24,20 @@ def module_of_a(ctx: Ctx) -> dict[str, str]:
     return {"patient_id": str(ctx.patient_a.id), "slug": "noticing-patterns"}
 
 
+def held_module_of_a(ctx: Ctx) -> dict[str, str]:
+    """Module 2 of patient A, held by their clinician (again, if a previous role lifted it)."""
+    from app.errors import Conflict
+    from app.guided import shaping
+    try:
+        shaping.hold(ctx.session, ctx.clinician.user, ctx.patient_a.id, "noticing-patterns", "Matrix reason")
+    except Conflict:
+        ctx.session.rollback()
+    ctx.session.commit()
+    return module_of_a(ctx)
+
+
 NOTE = {"body": "Matrix note"}
+HOLD = {"reason": "Matrix reason", "message": "Matrix message"}
 C = Access.CLINICIAN
 
 ENTRIES = {
@@ -43,6 +57,17 @@ ENTRIES = {
         C, make=entry_of_a, scoped=True, body=lambda ctx: NOTE),
     ("POST", "/api/v1/clinician/patients/{patient_id}/modules/{slug}/open"): Entry(C, make=module_of_a, scoped=True),
     ("POST", "/clinician/patients/{patient_id}/modules/{slug}/open"): Entry(C, make=module_of_a, scoped=True),
+    ("POST", "/api/v1/clinician/patients/{patient_id}/modules/{slug}/hold"): Entry(
+        C, make=module_of_a, scoped=True, body=lambda ctx: HOLD, ok=(409,)),
+    ("DELETE", "/api/v1/clinician/patients/{patient_id}/modules/{slug}/hold"): Entry(
+        C, make=held_module_of_a, scoped=True),
+    ("PUT", "/api/v1/clinician/patients/{patient_id}/interval"): Entry(
+        C, make=patient_a, scoped=True, body=lambda ctx: {"days": 5}),
+    ("POST", "/clinician/patients/{patient_id}/holds"): Entry(
+        C, make=patient_a, scoped=True, body=lambda ctx: {"module": "noticing-patterns", **HOLD}),
+    ("POST", "/clinician/patients/{patient_id}/holds/{slug}/lift"): Entry(C, make=held_module_of_a, scoped=True),
+    ("POST", "/clinician/patients/{patient_id}/interval"): Entry(
+        C, make=patient_a, scoped=True, body=lambda ctx: {"days": "5"}),
     ("POST", "/api/v1/clinician/patients/{patient_id}/discharge"): Entry(
         C, make=patient_a, scoped=True, body=lambda ctx: {"reason": "finished", "note": "Done well"}),
     ("GET", "/admin/assign"): Entry(Access.ADMIN),
