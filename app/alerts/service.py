@@ -26,10 +26,11 @@ E-mails carry no health data: "An alert of tier URGENT is waiting" and a link.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
