@@ -1,7 +1,7 @@
 """caseload: one stored row per patient for the clinician's dashboard, filled for existing patients
 
 Revision ID: d15c
-Revises: d19a
+Revises: d15p
 Create Date: 2026-12-03 09:15:00
 
 The upgrade fills the table from the tables it summarises (plain columns only: alert tiers,
@@ -19,7 +19,7 @@ from alembic import op
 import app.db
 
 revision = 'd15c'
-down_revision = 'd19a'
+down_revision = 'd15p'
 branch_labels = None
 depends_on = None
 
