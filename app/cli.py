@@ -216,7 +216,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     # Domain commands register themselves on import.
     for mod in ("app.alerts.cli", "app.monitoring.cli", "app.demo.cli", "app.reminders.cli", "app.privacy.cli",
-                "app.assessments.cli"):
+                "app.assessments.cli", "app.caseload.cli"):
         try:
             __import__(mod)
         except ModuleNotFoundError as e:

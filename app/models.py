@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "app.messages.models", "app.guided.models",
     "app.reminders.models",
     "app.privacy.models",
+    "app.caseload.models",
 ]
 
 for _name in MODEL_MODULES:

@@ -32,6 +32,8 @@ from bench import datasets, harness as h
 from bench.run import checkin_bodies
 
 MAX_AGE_S = 36 * 3600
+ENDPOINTS = ("healthz", "dashboard", "dashboard_filtered", "dashboard_reviews_due", "reviews_due", "alerts",
+             "patient_page")
 BENCH_DOMAIN = datasets.BENCH_DOMAIN
 
 
@@ -89,6 +91,13 @@ def scaled_dataset(base: Path, meta: dict[str, Any], patients: int, *, short: in
         new_meta["patient_ids"] = meta["patient_ids"] + [str(i) for i in ids]
         new_meta["clone_seconds"] = round(time.monotonic() - t0, 1)
         new_meta["clone_patients_per_s"] = round(len(ids) / max(time.monotonic() - t0, 1e-9), 1)
+        # The copies bypass the services, so their caseload rows (app/caseload) are made here
+        # from their copied rows, as `icbt rebuild-caseload` would (measure_scale checks them).
+        from app.caseload import service as caseload
+        t1 = time.monotonic()
+        r = caseload.rebuild(db.session)
+        h.log(f"  caseload rows of {r.patients:,} patients rebuilt in {time.monotonic() - t1:.1f} s "
+              f"({r.changed:,} changed)")
         if short:
             plans = g.demo_plans(short + len(g.CAST), 1, domain="short." + BENCH_DOMAIN, seed=99)[len(g.CAST):]
             for p in plans:
@@ -111,6 +120,16 @@ def _generate_more(db: Any, plans: list[Any], meta: dict[str, Any]) -> dict[str,
     return res.patient_ids
 
 
+def check_caseload(env: dict[str, str]) -> str:
+    """`icbt rebuild-caseload --check`: the stored dashboard rows equal a fresh computation
+    (the numbers measured are those of a correct dashboard)."""
+    r = subprocess.run([str(h.VENV_BIN / "icbt"), "rebuild-caseload", "--check"], env={**os.environ, **env},
+                       capture_output=True, text=True, cwd=h.ROOT)
+    out = (r.stdout.strip() or r.stderr.strip()[-300:])
+    h.log(f"  caseload check: {out}" + ("" if r.returncode == 0 else "  ! rows differ: see icbt rebuild-caseload"))
+    return out
+
+
 def catch_up(env: dict[str, str]) -> None:
     """Run the monitor's schedule once before measuring (what the background worker would
     have done while nobody was looking), so the run measures requests, not a backlog."""
@@ -129,12 +148,13 @@ def measure_scale(args: argparse.Namespace, run_dir: Path, size: int, path: Path
     url = h.sqlite_url(db_path)
     env = {"ICBT_DATABASE_URL": url, "ICBT_KEYS_FILE": str(h.CACHE / "keys.json"), **h.PRODUCTION_ENV}
     catch_up(env)
+    res_check = check_caseload(env)
     with h.app_settings(url, h.CACHE / "keys.json") as db:
         clin = h.make_tokens(db, [uuid.UUID(meta["clinician_id"])], "cookie")[0]
     cookie = h.write_lines(run_dir / f"clin-{size}.txt", [f"Cookie: icbt_session={clin}"])
     pids = meta["patient_ids"][:: max(1, len(meta["patient_ids"]) // 200)][:200]
     paths = h.write_lines(run_dir / f"patient-pages-{size}.txt", [f"/clinician/patients/{p}" for p in pids])
-    res: dict[str, Any] = {"patients": size, "weeks": meta["weeks"], "endpoints": {}}
+    res: dict[str, Any] = {"patients": size, "weeks": meta["weeks"], "endpoints": {}, "caseload_check": res_check}
     res["other_cpu_before"] = h.wait_for_quiet(args.max_other_cpu, args.wait)
     with h.server(f"scale-{size}", h.app_server_argv(), env, args.workers, run_dir) as srv, \
             h.RssSampler(srv.worker_pids) as rss:
@@ -146,6 +166,8 @@ def measure_scale(args: argparse.Namespace, run_dir: Path, size: int, path: Path
                               ("reviews_due", {"path": "/clinician/reviews", "auth": cookie}),
                               ("alerts", {"path": "/clinician/alerts", "auth": cookie}),
                               ("patient_page", {"path": "/clinician/patients/x", "auth": cookie, "paths": paths})):
+                if args.endpoints and ep not in args.endpoints:
+                    continue
                 res["endpoints"].setdefault(ep, {})[f"c{conns}"] = _wrk(args, srv, extra, connections=conns)
         res["peak_worker_rss_mb"] = rss.peak_mb
     return res
@@ -245,7 +267,7 @@ def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
         t.append({"target": name, "value": None if value is None else round(value, 3), "limit": limit,
                   "kind": "max", "met": None if value is None else value <= limit, "note": note})
     for c in [f"c{x}" for x in out["settings"]["connections"]]:
-        if big and small and c in big["endpoints"]["dashboard"]:
+        if big and small and c in big["endpoints"].get("dashboard", {}) and c in small["endpoints"].get("dashboard", {}):
             d_big, d_small = big["endpoints"]["dashboard"][c], small["endpoints"]["dashboard"][c]
             add(f"dashboard p95 ms at {big['patients']:,} patients ({c})", d_big["p95_ms"], 100)
             add(f"dashboard p95 at {big['patients']:,} / at {small['patients']:,} patients ({c})",
@@ -285,9 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wait", type=float, default=300)
     p.add_argument("--retries", type=int, default=2,
                    help="measure again when others used more than 1.5 x --max-other-cpu cores (default 2)")
+    p.add_argument("--endpoints", default="", type=lambda v: [x for x in v.split(",") if x],
+                   help="measure only these (comma-separated): " + ", ".join(ENDPOINTS) + " (default all)")
     p.add_argument("--prepare-only", action="store_true", help="make (or refresh) the cached datasets and stop")
     p.add_argument("--publish", action="store_true", help="also write bench/latest-scale.json")
     args = p.parse_args(argv)
+    unknown = sorted(set(args.endpoints) - set(ENDPOINTS))
+    if unknown:
+        p.error(f"unknown endpoints: {', '.join(unknown)} (choose from {', '.join(ENDPOINTS)})")
     sizes = sorted(int(x) for x in args.sizes.split(","))
     started = time.monotonic()
     out: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": h.machine(),

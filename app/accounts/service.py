@@ -76,6 +76,8 @@ def create_user(session: Session, *, role: Role, email: str, password: str | Non
     crypto.seal(session, user, "display_name_enc", (display_name or "").strip() or None)
     session.add(user)
     session.flush()
+    if role == Role.patient:
+        _caseload(session, user.id)
     audit.record(session, action="account.create", actor_id=actor.id if actor else user.id,
                  actor_role=(actor.role if actor else role).value,
                  patient_id=user.id if role == Role.patient else None, record_type="user", record_id=user.id)
@@ -253,6 +255,7 @@ def assign(session: Session, patient: User, clinician: User, *, actor: User | No
     a = Assignment(patient_id=patient.id, clinician_id=clinician.id, created_at=clock.now())
     session.add(a)
     session.flush()
+    _caseload(session, patient.id)
     audit.record(session, action="assignment.create", actor_id=actor.id if actor else None,
                  actor_role=actor.role.value if actor else "system", patient_id=patient.id,
                  record_type="assignment", record_id=a.id)
@@ -265,8 +268,16 @@ def unassign(session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID, *
     if a is None:
         raise NotFound()
     session.delete(a)
+    _caseload(session, patient_id)
     audit.record(session, action="assignment.delete", actor_id=actor.id, actor_role=actor.role.value,
                  patient_id=patient_id, record_type="assignment", record_id=a.id)
+
+
+def _caseload(session: Session, patient_id: uuid.UUID) -> None:
+    """A new patient, or their clinicians changed: the caseload row (app.caseload) is
+    recomputed when the transaction commits."""
+    from app.caseload import service as caseload
+    caseload.refresh(session, patient_id)
 
 
 def clinician_ids_for(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]:

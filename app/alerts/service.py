@@ -26,10 +26,11 @@ E-mails carry no health data: "An alert of tier URGENT is waiting" and a link.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -93,10 +94,14 @@ def raise_alert(session: Session, patient_id: uuid.UUID, flag: Flag, *,
     all its alert writes (write_audits), so every transaction takes its locks in one order:
     monitor row, then alert rows, then the audit chain's head (no deadlock on PostgreSQL
     between a check-in raising two alerts and a clinician acknowledging one of them).
+    The patient's caseload row is recomputed when the transaction commits (app.caseload).
     """
+    from app.caseload import service as caseload
+
     config = config or _config()
     now = now or clock.now()
     tier = Tier(flag.tier).value
+    caseload.refresh(session, patient_id)
     alert = _active_alert(session, patient_id, flag.rule)
     if alert is None:
         alert = Alert(id=uuid.uuid4(), patient_id=patient_id, rule=flag.rule, tier=tier, status=OPEN,
@@ -209,6 +214,8 @@ def acknowledge(session: Session, clinician: Any, alert_id: uuid.UUID, note: str
     crypto.seal(session, alert, "ack_note_enc", text)
     crypto.seal(session, alert, "ack_action_enc", act)
     session.flush()
+    from app.caseload import service as caseload
+    caseload.refresh(session, alert.patient_id)
     audit.record(session, action="alert.acknowledge", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=alert.patient_id, record_type="alert", record_id=alert.id)
     return alert
@@ -230,6 +237,8 @@ def resolve(session: Session, clinician: Any, alert_id: uuid.UUID, note: str | N
     alert.status, alert.resolved_by, alert.resolved_at = RESOLVED, clinician.id, now
     crypto.seal(session, alert, "resolve_note_enc", text)
     session.flush()
+    from app.caseload import service as caseload
+    caseload.refresh(session, alert.patient_id)
     audit.record(session, action="alert.resolve", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=alert.patient_id, record_type="alert", record_id=alert.id)
     return alert
@@ -238,25 +247,46 @@ def resolve(session: Session, clinician: Any, alert_id: uuid.UUID, note: str | N
 # ---------------------------------------------------------------- counts for the dashboard
 
 
-def open_rank_for(patient_id_column: Any) -> Any:
-    """Correlated scalar subquery: the highest tier rank (3..1) among the patient's open
-    alerts, NULL when none. One index lookup per patient (ix_alerts_patient_id), so the
-    dashboard's sort does not depend on the planner's statistics."""
-    return (select(func.max(tier_rank_expr()))
-            .where(Alert.patient_id == patient_id_column, Alert.status == OPEN)
-            .correlate_except(Alert).scalar_subquery())
+@dataclass
+class CaseloadFacts:
+    """What the caseload row (app/caseload) keeps about one patient's alerts."""
+
+    top_rank: int = 0                                   # highest open tier (3..1), 0 when none
+    open: dict[str, int] = field(default_factory=lambda: {"emergency": 0, "urgent": 0, "routine": 0})
+    active: int = 0                                     # open or acknowledged, any tier
+    active_rules: set[str] = field(default_factory=set)
 
 
-def open_counts(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
-    """Open (unacknowledged) alerts by tier, for the given patients only (one query)."""
-    out = {pid: {"emergency": 0, "urgent": 0, "routine": 0} for pid in patient_ids}
-    if patient_ids:
-        for pid, tier, n in session.execute(
-                select(Alert.patient_id, Alert.tier, func.count())
-                .where(Alert.patient_id.in_(patient_ids), Alert.status == OPEN)
-                .group_by(Alert.patient_id, Alert.tier)):
-            out[pid][tier] = n
+def caseload_facts(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, CaseloadFacts]:
+    """Per patient, from their unresolved alerts (one grouped query for the batch)."""
+    out = {pid: CaseloadFacts() for pid in patient_ids}
+    if not patient_ids:
+        return out
+    for pid, tier, status, rule, n in session.execute(
+            select(Alert.patient_id, Alert.tier, Alert.status, Alert.rule, func.count())
+            .where(Alert.patient_id.in_(patient_ids), Alert.status.in_(ACTIVE_STATUSES))
+            .group_by(Alert.patient_id, Alert.tier, Alert.status, Alert.rule)):
+        f = out[pid]
+        f.active += n
+        f.active_rules.add(rule)
+        if status == OPEN:
+            f.open[tier] = f.open.get(tier, 0) + n
+            f.top_rank = max(f.top_rank, TIER_RANK.get(tier, 0))
     return out
+
+
+def most_urgent_active(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Each patient's unresolved alert to open first: open before acknowledged, highest tier,
+    then the oldest (the on-call "Unassigned" list links to it)."""
+    best: dict[uuid.UUID, uuid.UUID] = {}
+    if patient_ids:
+        for pid, aid in session.execute(
+                select(Alert.patient_id, Alert.id)
+                .where(Alert.patient_id.in_(patient_ids), Alert.status.in_(ACTIVE_STATUSES))
+                .order_by(Alert.patient_id, case((Alert.status == OPEN, 0), else_=1), tier_rank_expr().desc(),
+                          Alert.created_at, Alert.id)):
+            best.setdefault(pid, aid)
+    return best
 
 
 def open_count_for_clinician(session: Session, clinician_id: uuid.UUID) -> dict[str, int]:
@@ -283,16 +313,10 @@ def resolve_by_system(session: Session, patient_id: uuid.UUID, rule: str, note: 
         alert.status, alert.resolved_at = RESOLVED, now
         crypto.seal(session, alert, "resolve_note_enc", note)
     session.flush()
+    if rows:
+        from app.caseload import service as caseload
+        caseload.refresh(session, patient_id)
     for alert in rows:
         audit.record(session, action="alert.resolve", actor_id=None, actor_role="system",
                      patient_id=patient_id, record_type="alert", record_id=alert.id)
     return len(rows)
-
-
-def open_rule_exists(patient_id_column: Any, rule: str) -> Any:
-    """Correlated EXISTS: the patient has an open or acknowledged (unresolved) alert for
-    `rule` (the caseload's "not on track" / "disengaged" / "check-in overdue" filters; one
-    index lookup per patient on uq_alerts_active_rule)."""
-    from sqlalchemy import exists
-    return exists().where(Alert.patient_id == patient_id_column, Alert.rule == rule,
-                          Alert.status != RESOLVED).correlate_except(Alert)

@@ -40,8 +40,8 @@ def list_patients(response: Response, session: SessionDep, clinician: CurrentCli
                   q: str | None = Query(None, max_length=100, description="Name or e-mail contains")
                   ) -> list[PatientSummaryOut]:
     """Assigned patients with their latest scores and open alerts: highest open alert tier
-    first, then the most recently active; 50 a page (`page`), total in `X-Total-Count`.
-    `filter` and `q` narrow the list."""
+    first, then the most recently active (those not active yet last); 50 a page (`page`),
+    total in `X-Total-Count`. `filter` and `q` narrow the list."""
     rows, total = service.my_patients(session, clinician, page=page, filter=filter, q=q)
     response.headers["X-Total-Count"] = str(total)
     return [PatientSummaryOut(id=r.id, email=r.email, display_name=r.name, phq9=_score(r.phq9),

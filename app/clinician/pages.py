@@ -26,13 +26,18 @@ router = APIRouter(include_in_schema=False)
 def dashboard(request: Request, session: SessionDep, clinician: PageClinician, page: int = 1,
               filter: str = "", q: str = "") -> Response:
     page = max(1, min(page, 100000))
-    chosen = filter if filter in service.FILTERS else None
-    q = q.strip()[:100]
-    rows, total = service.my_patients(session, clinician, page=page, filter=chosen, q=q or None)
+    filters = service.filters_for(session, clinician)       # "Unassigned" only for on-call clinicians
+    chosen = filter if filter in filters else None
+    q = q.strip()[:100] if chosen != service.UNASSIGNED else ""
+    unassigned_total = None
+    if chosen == service.UNASSIGNED:
+        rows, total, unassigned_total = service.unassigned_patients(session, clinician, page=page)
+    else:
+        rows, total = service.my_patients(session, clinician, page=page, filter=chosen, q=q or None)
     now = clock.now()
     from urllib.parse import urlencode
     return render(request, "clinician/dashboard.html", {
-        "filters": service.FILTERS, "filter": chosen or "", "q": q,
+        "filters": filters, "filter": chosen or "", "q": q, "unassigned_total": unassigned_total,
         "query": urlencode({k: v for k, v in (("filter", chosen or ""), ("q", q)) if v}),
         "rows": rows, "total": total, "page": page, "pages": max(1, math.ceil(total / service.PAGE_SIZE)),
         "counts": alerts.open_count_for_clinician(session, clinician.id),

@@ -1,11 +1,20 @@
 """The clinician's dashboard: their patients, one patient's record. Composes the other
 domains' services; every read of a patient's record is audited (security.md item 18).
 
-"My patients" must stay fast with thousands of patients: one query sorts and pages the
-clinician's assigned patients (highest open alert tier, then most recent activity) using the
-monitor's per-patient row (last activity, and an encrypted summary of the latest two scores
-kept up to date on every check-in), so only the 50 patients on the page are decrypted and
-no patient's history is read.
+"My patients" must stay fast with 10,000 patients, so it sorts and filters from what is
+stored, not from a subquery per patient: the caseload row (app/caseload) keeps per patient
+the highest open alert tier, open alerts per tier, the open rule flags (not on track,
+disengaged, check-in overdue), last activity, the next review and modules completed,
+recomputed in the transaction of every event that changes them. One query walks the index
+on (highest open tier, active at all, last activity) over the clinician's assignments and
+stops at the page (50); a filter is a condition on the same row. Only the patients on the
+page are then read: their accounts and the monitor's encrypted summary of the latest two
+scores (kept up to date on every check-in), decrypted for those 50 only; no patient's
+history is read.
+
+On-call clinicians (their address on ICBT_ONCALL_EMAILS) also get "Unassigned": patients
+nobody is assigned to who have an unresolved alert, linked to that alert (the on-call access
+of app.alerts), never to the record.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -83,6 +92,7 @@ class PatientRow:
     enrolled_at: datetime | None
     next_review_at: datetime | None = None
     modules_completed: int = 0
+    alert_id: uuid.UUID | None = None      # the on-call "Unassigned" list links here, not to the record
 
     @property
     def open_total(self) -> int:
@@ -99,37 +109,24 @@ def _cell(instrument: str, data: dict[str, Any] | None) -> ScoreCell | None:
                      scoring.severity_band(instrument, data["latest"]))
 
 
-def patient_count(session: Session, clinician_id: uuid.UUID) -> int:
-    return session.scalar(select(func.count()).select_from(Assignment).join(User, User.id == Assignment.patient_id)
-                          .where(Assignment.clinician_id == clinician_id, User.role == Role.patient)) or 0
+FILTERS = {"reviews_due": N_("Review due"), "emergency": N_("Open emergency alert"),
+           "urgent": N_("Open urgent alert"), "routine": N_("Open routine alert"),
+           "not_on_track": N_("Not on track"), "disengaged": N_("Disengaged"),
+           "checkin_overdue": N_("Check-in overdue"), "not_started": N_("Not started")}
+#: only for clinicians on the on-call list (ICBT_ONCALL_EMAILS): patients nobody is assigned to
+UNASSIGNED = "unassigned"
+UNASSIGNED_LABEL = N_("Unassigned (on call)")
 
 
-FILTERS = {"reviews_due": "Review due", "emergency": "Open emergency alert", "urgent": "Open urgent alert",
-           "routine": "Open routine alert", "not_on_track": "Not on track", "disengaged": "Disengaged",
-           "checkin_overdue": "Check-in overdue", "not_started": "Not started"}
+def on_call(session: Session, clinician: User) -> bool:
+    """Is this clinician's own address on the on-call list (ICBT_ONCALL_EMAILS)?"""
+    from app.config import get_settings
+    listed = {accounts.normalise_email(a) for a in get_settings().oncall_list}
+    return bool(listed) and accounts.normalise_email(accounts.email_of(session, clinician)) in listed
 
 
-def _caseload_where(session: Session, clinician: User, filter: str | None, q: str | None) -> list[Any]:
-    """WHERE clauses for the dashboard's filter and name search (app/guided: issue 15)."""
-    from app.guided import service as guided
-    from app.monitoring import rules
-    from app.monitoring.models import MonitorState
-
-    where: list[Any] = []
-    now = clock.now()
-    if filter == "reviews_due":
-        where.append(guided.review_due_exists(User.id, now))
-    elif filter in ("emergency", "urgent", "routine"):
-        where.append(alerts.open_rank_for(User.id) == {"emergency": 3, "urgent": 2, "routine": 1}[filter])
-    elif filter in ("not_on_track", "disengaged", "checkin_overdue"):
-        rule = {"not_on_track": rules.NOT_ON_TRACK, "disengaged": rules.DISENGAGED,
-                "checkin_overdue": rules.MISSED_CHECKIN}[filter]
-        where.append(alerts.open_rule_exists(User.id, rule))
-    elif filter == "not_started":
-        where.append(MonitorState.last_activity_at.is_(None))
-    if q and q.strip():
-        where.append(User.id.in_(search_ids(session, clinician, q)))
-    return where
+def filters_for(session: Session, clinician: User) -> dict[str, str]:
+    return {**FILTERS, UNASSIGNED: UNASSIGNED_LABEL} if on_call(session, clinician) else dict(FILTERS)
 
 
 def search_ids(session: Session, clinician: User, q: str) -> list[uuid.UUID]:
@@ -151,48 +148,67 @@ def my_patients(session: Session, clinician: User, *, page: int = 1,
                 per_page: int = PAGE_SIZE, filter: str | None = None,
                 q: str | None = None) -> tuple[list[PatientRow], int]:
     """One page of the clinician's assigned patients, highest open alert tier first, then the
-    most recently active. Returns (rows, total). Audited as one list view. `filter` (one of
-    FILTERS) and `q` (name or e-mail) narrow the list."""
-    from app.monitoring import service as monitoring
+    most recently active (never active last). Returns (rows, total). Audited as one list view.
+    `filter` (one of FILTERS) and `q` (name or e-mail) narrow the list."""
+    from app.caseload import service as caseload
     from app.monitoring.models import MonitorState
 
     page = max(1, page)
-    where = _caseload_where(session, clinician, filter, q)
-    top = alerts.open_rank_for(User.id)
-    base = (select(User.id)
-            .join(Assignment, and_(Assignment.patient_id == User.id, Assignment.clinician_id == clinician.id))
-            .outerjoin(MonitorState, MonitorState.patient_id == User.id)
-            .where(User.role == Role.patient, *where))
-    total = (patient_count(session, clinician.id) if not where
-             else session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    stmt = (select(User, MonitorState, top.label("top_rank"))
-            .join(Assignment, and_(Assignment.patient_id == User.id, Assignment.clinician_id == clinician.id))
-            .outerjoin(MonitorState, MonitorState.patient_id == User.id)
-            .where(User.role == Role.patient, *where)
-            .order_by(func.coalesce(top, 0).desc(), MonitorState.last_activity_at.desc().nulls_last(), User.id)
-            .limit(per_page).offset((page - 1) * per_page))
-    rows = session.execute(stmt).all()
-    ids = [r[0].id for r in rows]
-    counts = alerts.open_counts(session, ids)
+    only = search_ids(session, clinician, q) if q and q.strip() else None
+    stored, total = caseload.assigned_page(session, clinician.id, filter=filter, only=only, now=clock.now(),
+                                           page=page, per_page=per_page)
+    ids = [r.patient_id for r in stored]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    states = {m.patient_id: m for m in session.scalars(select(MonitorState).where(MonitorState.patient_id.in_(ids)))} \
+        if ids else {}
     alerts.preload_keys(session, set(ids))
-    from app.guided import service as guided
-    from app.programme import service as programme
-    next_review = guided.next_reviews(session, ids)
-    completed = programme.completed_counts(session, ids)
-    out = []
-    rank_tier = {3: "emergency", 2: "urgent", 1: "routine"}
-    for user, state, top_rank in rows:
-        summary = monitoring.read_summary(session, state) if state is not None else {}
-        out.append(PatientRow(
-            id=user.id, name=accounts.display_name_of(session, user), email=accounts.email_of(session, user),
-            phq9=_cell("phq9", summary.get("phq9")), gad7=_cell("gad7", summary.get("gad7")),
-            open_alerts=counts[user.id], top_tier=rank_tier.get(int(top_rank or 0)),
-            last_activity_at=state.last_activity_at if state is not None else None,
-            enrolled_at=user.enrolled_at, next_review_at=next_review.get(user.id),
-            modules_completed=completed.get(user.id, 0)))
+    from app.monitoring import service as monitoring
+    out = [_row(session, users[r.patient_id], r,
+                monitoring.read_summary(session, states[r.patient_id]) if r.patient_id in states else {})
+           for r in stored]
     audit.record(session, action="record.list", actor_id=clinician.id, actor_role=clinician.role.value,
                  record_type="patient_list", record_id=f"page={page}" + (f";filter={filter}" if filter else ""))
     return out, total
+
+
+RANK_TIER = {3: "emergency", 2: "urgent", 1: "routine"}
+
+
+def _row(session: Session, user: User, r: Any, summary: dict[str, Any]) -> PatientRow:
+    return PatientRow(
+        id=user.id, name=accounts.display_name_of(session, user), email=accounts.email_of(session, user),
+        phq9=_cell("phq9", summary.get("phq9")), gad7=_cell("gad7", summary.get("gad7")),
+        open_alerts={"emergency": r.open_emergency, "urgent": r.open_urgent, "routine": r.open_routine},
+        top_tier=RANK_TIER.get(r.top_rank), last_activity_at=r.last_activity_at, enrolled_at=user.enrolled_at,
+        next_review_at=r.next_review_at, modules_completed=r.modules_completed)
+
+
+def unassigned_patients(session: Session, clinician: User, *, page: int = 1,
+                        per_page: int = PAGE_SIZE) -> tuple[list[PatientRow], int, int]:
+    """For clinicians on the on-call list: patients nobody is assigned to who have an
+    unresolved alert, highest open tier first. The same people and alerts every clinician
+    already sees in the alert inbox under on-call cover (app.alerts `_oncall_clause`); each row
+    links to the alert to open first, never to the record, which stays with assigned
+    clinicians; no scores. Returns (rows, how many have an alert, how many patients are
+    unassigned in all). Audited as a list view. Anyone not on call: NotFound."""
+    from app.caseload import service as caseload
+
+    if not on_call(session, clinician):
+        raise NotFound()
+    stored, total, everyone = caseload.unassigned_page(session, page=page, per_page=per_page)
+    ids = [r.patient_id for r in stored]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    first = alerts.most_urgent_active(session, ids)
+    alerts.preload_keys(session, set(ids))
+    out = []
+    for r in stored:
+        row = _row(session, users[r.patient_id], r, {})
+        row.next_review_at, row.modules_completed = None, 0
+        row.alert_id = first.get(r.patient_id)
+        out.append(row)
+    audit.record(session, action="record.list", actor_id=clinician.id, actor_role=clinician.role.value,
+                 record_type="patient_list", record_id=f"page={page};filter={UNASSIGNED}")
+    return out, total, everyone
 
 
 # ---------------------------------------------------------------- one patient's record

@@ -13,8 +13,9 @@ from app import clock
 from app.db import SessionDep
 from app.guided import episode, service, shaping
 from app.guided.models import ModuleHold
-from app.guided.schemas import (DischargeIn, DueOut, EpisodeOut, FeedbackIn, FeedbackOut, HoldIn, HoldOut,
-                                IntervalIn, IntervalOut, ModuleOpenedOut, NoteIn, NoteOut, ReviewIn, ReviewOut)
+from app.guided.schemas import (DischargeIn, DueOut, EpisodeOut, FeedbackIn, FeedbackOut, HeldModuleOut, HoldIn,
+                                HoldOut, IntervalIn, IntervalOut, ModuleOpenedOut, NoteIn, NoteOut, PaceOut,
+                                ReviewIn, ReviewOut)
 
 router = APIRouter(prefix="/clinician", tags=["guided support"])
 
@@ -90,6 +91,19 @@ def lift_hold(patient_id: uuid.UUID, slug: str, session: SessionDep, clinician: 
     row = shaping.lift(session, clinician, patient_id, slug)
     assert row is not None
     return _hold_out(session, clinician, row)
+
+
+@router.get("/patients/{patient_id}/pace", response_model=PaceOut)
+def pace(patient_id: uuid.UUID, session: SessionDep, clinician: CurrentClinician) -> PaceOut:
+    """This patient's release interval and the modules held now, with their private reasons
+    (audited as a read of the record)."""
+    v = shaping.interval_view(session, clinician, patient_id)
+    holds = sorted(shaping.current_holds(session, clinician, patient_id), key=lambda h: h.number)
+    shaping.audit_read(session, clinician, patient_id)
+    return PaceOut(interval=IntervalOut(days=v.days, default_days=v.default_days, custom=v.custom,
+                                        changed_at=v.changed_at),
+                   holds=[HeldModuleOut(slug=h.slug, number=h.number, title=h.title, reason=h.reason,
+                                        message=h.message, held_by=h.held_by, held_at=h.held_at) for h in holds])
 
 
 @router.put("/patients/{patient_id}/interval", response_model=IntervalOut)

@@ -52,6 +52,7 @@ def set_status(session: Session, clinician: User, patient_id: uuid.UUID, status:
     elif st.next_review_at is None:
         st.next_review_at = now + service.interval()
     session.flush()
+    service._caseload(session, patient.id)
     audit.record(session, action="episode.change", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=patient.id, record_type="episode_event", record_id=ev.id)
     ev.end_requested = status in ASKS_END_CHECKIN and _request_end_of_treatment(session, patient.id, now)  # type: ignore[attr-defined]

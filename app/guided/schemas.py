@@ -106,3 +106,18 @@ class IntervalOut(BaseModel):
     default_days: int
     custom: bool = Field(description="True when set for this patient, false for the service default.")
     changed_at: datetime | None
+
+
+class HeldModuleOut(BaseModel):
+    slug: str
+    number: int
+    title: str
+    reason: str = Field(description="Private to clinicians (a clinical note); never shown to the patient.")
+    message: str | None = Field(description="What the patient sees with the paused module.")
+    held_by: str
+    held_at: datetime
+
+
+class PaceOut(BaseModel):
+    interval: IntervalOut
+    holds: list[HeldModuleOut] = Field(description="Modules held now, lowest number first.")

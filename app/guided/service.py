@@ -5,10 +5,11 @@ Access: every function taking a clinician and a patient id checks the assignment
 (clinician.service.assigned_patient: NotFound for anyone else, like a missing id). Every
 clinician read is audited; notes and feedback are sealed.
 
-The reviews-due list reads one indexed column, guided_states.next_review_at, kept up to date
-here: a review sets it to now + ICBT_REVIEW_INTERVAL_DAYS (default 7); a patient's message
-brings it forward to now (so it shows in "Reviews due"); an assigned patient without a row
-gets one (enrolment + interval) the first time the list is read.
+The review schedule is guided_states.next_review_at, kept up to date here: a review sets it
+to now + ICBT_REVIEW_INTERVAL_DAYS (default 7); a patient's message brings it forward to now
+(so it shows in "Reviews due"); ending the episode clears it. A patient without a row yet is
+due one interval after enrolment (`review_dates`). The reviews-due list reads the copy in the
+stored caseload row (app.caseload, indexed by due time), refreshed on every change here.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, i18n
 from app.accounts import service as accounts
-from app.accounts.models import Assignment, Role, User
+from app.accounts.models import User
 from app.audit import service as audit
 from app.config import get_settings
 from app.errors import InvalidInput
@@ -71,21 +72,14 @@ def state(session: Session, patient: User) -> GuidedState:
         row = GuidedState(patient_id=patient.id, next_review_at=start + interval(), episode_status="active")
         session.add(row)
         session.flush()
+        _caseload(session, patient.id)
     return row
 
 
-def _ensure_states(session: Session, clinician_id: uuid.UUID) -> None:
-    """Rows for this clinician's assigned patients that have none (first read only)."""
-    missing = session.execute(
-        select(User.id, User.enrolled_at).join(Assignment, Assignment.patient_id == User.id)
-        .outerjoin(GuidedState, GuidedState.patient_id == User.id)
-        .where(Assignment.clinician_id == clinician_id, User.role == Role.patient,
-               GuidedState.patient_id.is_(None))).all()
-    now, step = clock.now(), interval()
-    for pid, enrolled in missing:
-        session.add(GuidedState(patient_id=pid, next_review_at=(enrolled or now) + step, episode_status="active"))
-    if missing:
-        session.flush()
+def _caseload(session: Session, patient_id: uuid.UUID) -> None:
+    """The review schedule changed: the caseload row is recomputed at commit (app.caseload)."""
+    from app.caseload import service as caseload
+    caseload.refresh(session, patient_id)
 
 
 def bring_review_forward(session: Session, patient: User) -> None:
@@ -94,6 +88,7 @@ def bring_review_forward(session: Session, patient: User) -> None:
     if row.episode_status not in ENDED and (row.next_review_at is None or row.next_review_at > now):
         row.next_review_at = now
         session.flush()
+        _caseload(session, patient.id)
 
 
 # ---------------------------------------------------------------- reviews due
@@ -113,25 +108,25 @@ class DueRow:
 
 def reviews_due(session: Session, clinician: User, *, page: int = 1) -> tuple[list[DueRow], int]:
     """Assigned patients whose review is due (next_review_at <= now), most overdue first,
-    50 a page. Ended episodes are not due. Audited as one list view."""
+    50 a page, from the stored caseload rows (indexed by due time). Ended episodes are not
+    due. Audited as one list view."""
+    from app.caseload import service as caseload
     from app.messages import service as messages
 
-    _ensure_states(session, clinician.id)
     now = clock.now()
-    where = and_(Assignment.clinician_id == clinician.id, GuidedState.next_review_at <= now,
-                 or_(GuidedState.episode_status.is_(None), GuidedState.episode_status.not_in(ENDED)))
-    base = (select(GuidedState).join(Assignment, Assignment.patient_id == GuidedState.patient_id).where(where))
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.scalars(base.order_by(GuidedState.next_review_at, GuidedState.patient_id)
-                           .limit(PAGE_SIZE).offset((max(1, page) - 1) * PAGE_SIZE)).all()
-    ids = [r.patient_id for r in rows]
+    stored, total = caseload.reviews_due_page(session, clinician.id, now=now, page=page, per_page=PAGE_SIZE)
+    ids = [r.patient_id for r in stored]
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    last = dict(session.execute(select(GuidedState.patient_id, GuidedState.last_review_at)
+                                .where(GuidedState.patient_id.in_(ids))).all()) if ids else {}
     unread = messages.unread_from_patients(session, ids)
+    from app.alerts import service as alerts
+    alerts.preload_keys(session, set(ids))
     out = []
-    for r in rows:
-        user = accounts.get_user(session, r.patient_id)
-        assert user is not None
+    for r in stored:
+        user = users[r.patient_id]
         out.append(DueRow(id=r.patient_id, name=accounts.display_name_of(session, user) or accounts.email_of(session, user),
-                          due_at=r.next_review_at or now, last_review_at=r.last_review_at,
+                          due_at=r.review_due_at or now, last_review_at=last.get(r.patient_id),
                           unread_messages=unread.get(r.patient_id, 0)))
     audit.record(session, action="record.list", actor_id=clinician.id, actor_role=clinician.role.value,
                  record_type="reviews_due", record_id=f"page={page}")
@@ -236,6 +231,7 @@ def complete_review(session: Session, clinician: User, patient_id: uuid.UUID, no
     st = state(session, patient)
     st.last_review_at, st.next_review_at = now, now + interval()
     session.flush()
+    _caseload(session, patient.id)
     audit.record(session, action="review.complete", actor_id=clinician.id, actor_role=clinician.role.value,
                  patient_id=patient.id, record_type="review", record_id=review.id)
     return review
@@ -390,15 +386,19 @@ def opened_early(session: Session, patient_id: uuid.UUID) -> dict[str, datetime]
 # ---------------------------------------------------------------- for the caseload
 
 
-def review_due_exists(patient_id_column: Any, now: datetime) -> Any:
-    """Correlated EXISTS on guided_states' primary key: the patient's review is due."""
-    from sqlalchemy import exists
-    return exists().where(GuidedState.patient_id == patient_id_column, GuidedState.next_review_at <= now,
-                          GuidedState.episode_status.not_in(ENDED)).correlate_except(GuidedState)
-
-
-def next_reviews(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime | None]:
-    if not patient_ids:
-        return {}
-    return {pid: at for pid, at in session.execute(select(GuidedState.patient_id, GuidedState.next_review_at)
-                                                   .where(GuidedState.patient_id.in_(patient_ids)))}
+def review_dates(session: Session, patients: list[User]) -> dict[uuid.UUID, tuple[datetime | None, datetime | None]]:
+    """Per patient: (the next review as shown, when it is due: None once the episode ended).
+    A patient without a row yet is due one interval after enrolment, as `state` would make it.
+    One query for the batch (app.caseload keeps these in its row)."""
+    rows = {r.patient_id: r for r in session.scalars(
+        select(GuidedState).where(GuidedState.patient_id.in_([p.id for p in patients])))} if patients else {}
+    out: dict[uuid.UUID, tuple[datetime | None, datetime | None]] = {}
+    step = interval()
+    for p in patients:
+        r = rows.get(p.id)
+        if r is None:
+            at = (p.enrolled_at or p.created_at) + step
+            out[p.id] = (at, at)
+        else:
+            out[p.id] = (r.next_review_at, None if r.episode_status in ENDED else r.next_review_at)
+    return out

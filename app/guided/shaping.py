@@ -43,6 +43,12 @@ def _audit(session: Session, clinician: User, patient: User, action: str, record
                  patient_id=patient.id, record_type=record_type, record_id=record_id)
 
 
+def audit_read(session: Session, clinician: User, patient_id: uuid.UUID) -> None:
+    """A clinician read this patient's pace (interval and holds, with the private reasons)."""
+    _audit(session, clinician, service._assigned(session, clinician, patient_id), "record.view", "programme_pace",
+           patient_id)
+
+
 def _active(session: Session, patient_id: uuid.UUID, slug: str | None = None) -> list[ModuleHold]:
     q = select(ModuleHold).where(ModuleHold.patient_id == patient_id, ModuleHold.released_at.is_(None))
     if slug is not None:

@@ -3,6 +3,7 @@
 `on_checkin` after a PHQ-9/GAD-7 is stored (flushed), `on_diary` after a diary entry is
 stored. They return the flags raised (possibly empty), so the caller can show the right
 escalation pathway at once. The monitoring domain implements them (app/monitoring/service.py).
+Both move the patient's last activity, so the caseload row (app.caseload) is refreshed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def on_checkin(session: Session, patient_id: uuid.UUID, assessment: Any) -> list
         from app.monitoring import service
     except ModuleNotFoundError:
         return []
-    return service.on_checkin(session, patient_id, assessment)
+    flags = service.on_checkin(session, patient_id, assessment)
+    _caseload(session, patient_id)
+    return flags
 
 
 def on_diary(session: Session, patient_id: uuid.UUID, entry: Any, *, moods: Any = None) -> list[Any]:
@@ -29,7 +32,14 @@ def on_diary(session: Session, patient_id: uuid.UUID, entry: Any, *, moods: Any 
         from app.monitoring import service
     except ModuleNotFoundError:
         return []
-    return service.on_diary(session, patient_id, entry, moods=moods)
+    flags = service.on_diary(session, patient_id, entry, moods=moods)
+    _caseload(session, patient_id)
+    return flags
+
+
+def _caseload(session: Session, patient_id: uuid.UUID) -> None:
+    from app.caseload import service as caseload
+    caseload.refresh(session, patient_id)
 
 
 def diary_since(now: datetime) -> datetime | None:

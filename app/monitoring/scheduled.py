@@ -24,7 +24,8 @@ from app.monitoring import rules
 from app.monitoring.config import get_config, recheck_interval
 from app.monitoring.models import MonitorState, Reminder
 from app.monitoring.rules import Flag, MonitoringConfig
-from app.monitoring.service import _insert, _optional, _record, _store_summary, _touch, lock_patient
+from app.monitoring.service import (_caseload_refresh, _insert, _optional, _record, _store_summary, _touch,
+                                     lock_patient)
 
 log = logging.getLogger("icbt.monitoring")
 
@@ -153,6 +154,7 @@ def check_patient_time_rules(session: Session, patient: Any, now: datetime, *,
     result = result if result is not None else ScheduleResult()
     pid = patient.id
     state = lock_patient(session, pid)
+    _caseload_refresh(session, pid)   # last activity below; recomputed at commit (app.caseload)
     if state.summary_enc is None:
         from app.accounts import service as accounts
         points = _optional("app.assessments.service", lambda m: m.score_points(session, pid))
@@ -291,8 +293,9 @@ def run_schedule(now: datetime | None = None, *, open_session: Callable[[], Sess
         if n < batch:
             break
 
-    with open_session() as s:  # 2. every patient has a monitor row
+    with open_session() as s:  # 2. every patient has a monitor row (and a caseload row: app.caseload)
         _ensure_states(s, now)
+        _optional("app.caseload.service", lambda m: m.fill_missing(s))
         if all_patients:
             for st in s.scalars(select(MonitorState)):
                 st.next_check_at = min(st.next_check_at, now)

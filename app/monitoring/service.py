@@ -129,6 +129,11 @@ def read_summary(session: Session, state: MonitorState) -> dict[str, Any]:
     return crypto.unseal_json(session, state, "summary_enc") or {}
 
 
+def _caseload_refresh(session: Session, patient_id: uuid.UUID) -> None:
+    from app.caseload import service as caseload
+    caseload.refresh(session, patient_id)
+
+
 def _touch(state: MonitorState, at: datetime | None) -> None:
     if at is not None and (state.last_activity_at is None or at > state.last_activity_at):
         state.last_activity_at = at
@@ -145,6 +150,7 @@ def refresh_summary(session: Session, patient_id: uuid.UUID) -> None:
     if points:
         _touch(state, max(p.taken_at for p in points))
     session.flush()
+    _caseload_refresh(session, patient_id)
 
 
 # ---------------------------------------------------------------- events from the measuring domains

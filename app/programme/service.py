@@ -280,6 +280,8 @@ def complete(session: Session, patient: User, slug: str) -> ModuleStatus:
     now = clock.now()
     if row.completed_at is None:
         row.completed_at = now
+        from app.caseload import service as caseload
+        caseload.refresh(session, patient.id)   # modules completed (app.caseload)
         if module.number == LAST_MODULE_NUMBER:  # the end of treatment: end-of-treatment check-in
             _end_of_treatment(session, patient, now)
     row.content_version_completed = module.content_version

@@ -24,6 +24,7 @@ from app.web import env as _env  # noqa: E402
 from app.i18n import N_, _t  # noqa: F401 - interface text (app.i18n)
 
 _env.filters["tel_links"] = tel_links
+_env.globals["safety_plan_sections"] = service.SECTIONS   # titles shown wherever a plan is (alert page)
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {"saved": N_("Your safety plan is saved.")}

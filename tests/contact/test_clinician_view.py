@@ -50,3 +50,22 @@ def test_oncall_clinician_sees_contact_and_plan_but_not_the_record(client, sessi
     ev = session.scalars(select(AuditEvent).where(AuditEvent.record_id == str(alert.id),
                                                   AuditEvent.action == "record.view")).all()
     assert ev and ev[-1].actor_id == other.id and ev[-1].outcome == "oncall"
+
+
+def test_alert_page_shows_the_plan_with_its_section_titles_in_the_clinicians_language(client, session,
+                                                                                       frozen_clock, oncall):
+    from app.safety import service as safety
+
+    patient = make_user(session, "patient")
+    safety.save(session, patient.user, {"warning_signs": "Not sleeping", "coping": "Walk the dog"})
+    submit(session, patient, "phq9", phq9(12, item9=2))
+    [alert] = alerts_of(session, patient)
+    other = make_user(session, "clinician")
+    browser_login(client, other)
+    page = client.get(f"/clinician/alerts/{alert.id}").text
+    assert "<h3>My warning signs</h3>" in page and "<h3>Things I can do on my own</h3>" in page
+    assert page.index("My warning signs") < page.index("Things I can do on my own")
+    other.user.locale = "es"
+    session.commit()
+    page = client.get(f"/clinician/alerts/{alert.id}").text
+    assert "<h3>My warning signs</h3>" not in page and "Walk the dog" in page

@@ -244,3 +244,20 @@ def test_record_page_forms(client, session, people, frozen_clock):
     r = client.post(f"{base}/holds/{M2}/lift", data={"csrf_token": token}, follow_redirects=True)   # sent twice
     assert r.status_code == 200 and _count(session, ModuleHold) == 1
     assert client.post(f"{base}/holds", data={"module": M2, "reason": REASON}).status_code == 403   # CSRF
+
+
+def test_the_clinician_reads_the_pace_with_reasons_and_the_read_is_audited(client, session, people, frozen_clock):
+    patient, clin, other = people
+    hc = api_token(client, clin)
+    url = f"/api/v1/clinician/patients/{patient.id}/pace"
+    assert client.get(url, headers=hc).json() == {
+        "interval": {"days": 7, "default_days": 7, "custom": False, "changed_at": None}, "holds": []}
+    client.put(f"/api/v1/clinician/patients/{patient.id}/interval", json={"days": 10}, headers=hc)
+    client.post(HOLD.format(pid=patient.id), json={"reason": REASON, "message": MESSAGE}, headers=hc)
+    body = client.get(url, headers=hc).json()
+    assert body["interval"]["days"] == 10 and body["interval"]["custom"]
+    [h] = body["holds"]
+    assert (h["slug"], h["number"], h["reason"], h["message"], h["held_by"]) == (M2, 2, REASON, MESSAGE, "Dr Lee")
+    assert "record.view" in _actions(session, patient)
+    assert client.get(url, headers=api_token(client, other)).status_code == 404
+    assert client.get(url, headers=api_token(client, patient)).status_code == 403

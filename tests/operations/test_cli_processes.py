@@ -27,5 +27,6 @@ def test_every_command_is_covered_by_a_process_test():
                # tested as processes beside the domain that owns them:
                "import-scores",   # tests/assessments/test_import_scores.py
                "erase",           # tests/privacy/test_erasure.py
-               "init-vapid"}      # tests/reminders/test_push.py
+               "init-vapid",      # tests/reminders/test_push.py
+               "rebuild-caseload"}  # tests/caseload/test_rebuild_cli.py
     assert set(COMMANDS) <= covered, f"add a subprocess test for: {sorted(set(COMMANDS) - covered)}"

@@ -61,6 +61,7 @@ ENTRIES = {
         C, make=module_of_a, scoped=True, body=lambda ctx: HOLD, ok=(409,)),
     ("DELETE", "/api/v1/clinician/patients/{patient_id}/modules/{slug}/hold"): Entry(
         C, make=held_module_of_a, scoped=True),
+    ("GET", "/api/v1/clinician/patients/{patient_id}/pace"): Entry(C, make=held_module_of_a, scoped=True),
     ("PUT", "/api/v1/clinician/patients/{patient_id}/interval"): Entry(
         C, make=patient_a, scoped=True, body=lambda ctx: {"days": 5}),
     ("POST", "/clinician/patients/{patient_id}/holds"): Entry(
