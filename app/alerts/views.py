@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -292,15 +292,19 @@ class PatientAlertStatus:
     care_team: Any = None   # escalation.schemas.CareTeamStatus
 
 
+_FOR_PATIENT = (select(Alert).where(  # built once: the home page asks on every visit (issue 18)
+    Alert.patient_id == bindparam("patient_id"),
+    or_(Alert.status.in_(ACTIVE_STATUSES), Alert.resolved_at >= bindparam("resolved_since")),
+).order_by(tier_rank_expr().desc(), Alert.last_seen_at.desc()))
+
+
 def patient_alert_status(session: Session, patient_id: uuid.UUID) -> list[PatientAlertStatus]:
     """The patient's active alerts, and those resolved in the last 7 days: one line per
     topic (several rules fired by one check-in read as one), "told" before "seen" (something
     the care team has not seen yet wins), highest tier first."""
     now = clock.now()
-    rows = session.scalars(select(Alert).where(
-        Alert.patient_id == patient_id,
-        or_(Alert.status.in_(ACTIVE_STATUSES), Alert.resolved_at >= now - PATIENT_SHOWS_RESOLVED_FOR),
-    ).order_by(tier_rank_expr().desc(), Alert.last_seen_at.desc())).all()
+    rows = session.scalars(_FOR_PATIENT, {"patient_id": patient_id,
+                                          "resolved_since": now - PATIENT_SHOWS_RESOLVED_FOR}).all()
     from app.alerts import honesty
 
     states = honesty.delivery_state(session, [a.id for a in rows])

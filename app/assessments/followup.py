@@ -10,12 +10,13 @@ taken at or after its due time.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -43,8 +44,11 @@ class CheckinPoint:
         return POINT_NAMES[self.kind]
 
 
+_ENDED = select(TreatmentEnd).where(TreatmentEnd.patient_id == bindparam("patient_id"))  # built once: due() asks
+
+
 def ended(session: Session, patient_id: uuid.UUID) -> TreatmentEnd | None:
-    return session.scalars(select(TreatmentEnd).where(TreatmentEnd.patient_id == patient_id)).first()
+    return session.scalars(_ENDED, {"patient_id": patient_id}).first()
 
 
 def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime | None = None,
@@ -67,25 +71,33 @@ def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime
     return row
 
 
-def _last_times(session: Session, patient_id: uuid.UUID, since: datetime) -> dict[str, datetime | None]:
-    out: dict[str, datetime | None] = {}
-    for instrument in ("phq9", "gad7"):
-        out[instrument] = session.scalars(select(Assessment.taken_at).where(
-            Assessment.patient_id == patient_id, Assessment.instrument == instrument,
-            Assessment.taken_at >= since).order_by(Assessment.taken_at).limit(1)).first()
-    return out
+@functools.cache
+def _firsts_stmt(n: int) -> Any:
+    firsts = [func.min(case((Assessment.taken_at >= bindparam(f"t{k}"), Assessment.taken_at))) for k in range(n)]
+    return select(Assessment.instrument, *firsts).where(
+        Assessment.patient_id == bindparam("patient_id"), Assessment.instrument.in_(("phq9", "gad7")),
+        Assessment.taken_at >= bindparam("since")).group_by(Assessment.instrument)
+
+
+def _firsts(session: Session, patient_id: uuid.UUID, since: list[datetime]) -> dict[str, list[datetime | None]]:
+    """Per instrument, the first time it was taken at or after each of `since` (one statement)."""
+    params = {"patient_id": patient_id, "since": min(since), **{f"t{k}": t for k, t in enumerate(since)}}
+    found = {row[0]: list(row[1:]) for row in session.execute(_firsts_stmt(len(since)), params)}
+    return {i: found.get(i, [None] * len(since)) for i in ("phq9", "gad7")}
 
 
 def schedule(session: Session, patient_id: uuid.UUID) -> list[CheckinPoint]:
     """The end-of-treatment and follow-up check-ins of this patient, in order; [] while in
-    treatment."""
+    treatment. A point is done when both instruments were taken at or after its due time."""
     row = ended(session, patient_id)
     if row is None:
         return []
+    dues = [(END_OF_TREATMENT, row.ended_at),
+            *[(f"follow_up_{w}w", row.ended_at + timedelta(weeks=w)) for w in FOLLOW_UP_WEEKS]]
+    firsts = _firsts(session, patient_id, [due_at for _, due_at in dues])
     points = []
-    for kind, due_at in [(END_OF_TREATMENT, row.ended_at),
-                         *[(f"follow_up_{w}w", row.ended_at + timedelta(weeks=w)) for w in FOLLOW_UP_WEEKS]]:
-        firsts = _last_times(session, patient_id, due_at)
-        done = None if None in firsts.values() else max(t for t in firsts.values() if t is not None)
+    for n, (kind, due_at) in enumerate(dues):
+        times = [firsts[i][n] for i in ("phq9", "gad7")]
+        done = None if None in times else max(t for t in times if t is not None)
         points.append(CheckinPoint(kind, due_at, done))
     return points

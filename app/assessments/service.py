@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from app import clock
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.assessments import change, languages, scoring
+from app.assessments.due import Due, Overview, due, is_due, last_taken, next_due, overview  # noqa: F401 - contract
 from app.assessments.models import Assessment
 from app.errors import Conflict, InvalidInput, NotFound
 from app.escalation import service as escalation
@@ -263,11 +264,27 @@ def history(session: Session, patient_id: uuid.UUID, instrument: str | None = No
     return [_view(session, r) for r in session.scalars(stmt)]
 
 
+def _newest(instrument: str) -> Any:
+    return (select(Assessment.id).where(Assessment.patient_id == bindparam("patient_id"),
+                                        Assessment.instrument == instrument)
+            .order_by(Assessment.taken_at.desc(), Assessment.created_at.desc()).limit(1).scalar_subquery())
+
+
+# Built once (the home page; a statement built anew costs more to find in SQLAlchemy's cache
+# than to run, issue 18): the newest row of each weekly instrument.
+_NEWEST_WEEKLY = select(Assessment).where(or_(*(Assessment.id == _newest(i) for i in rules.WEEKLY_INSTRUMENTS)))
+
+
 def latest(session: Session, patient_id: uuid.UUID, instrument: str) -> AssessmentView | None:
     row = session.scalars(select(Assessment).where(
         Assessment.patient_id == patient_id, Assessment.instrument == instrument)
         .order_by(Assessment.taken_at.desc(), Assessment.created_at.desc()).limit(1)).first()
     return _view(session, row) if row is not None else None
+
+
+def _latest_rows(session: Session, patient_id: uuid.UUID) -> dict[str, Assessment]:
+    """The newest check-in of each weekly instrument, in one statement."""
+    return {r.instrument: r for r in session.scalars(_NEWEST_WEEKLY, {"patient_id": patient_id})}
 
 
 def count(session: Session, patient_id: uuid.UUID) -> int:
@@ -288,55 +305,6 @@ def last_taken_at(session: Session, patient_id: uuid.UUID, instrument: str = "ph
     return row
 
 
-@dataclass(frozen=True, slots=True)
-class Due:
-    """The weekly check-in (clinical-rules.md §5): PHQ-9 then GAD-7, due together.
-
-    next_due: when it is (or was) due, 7 days after it was last complete (both done), at
-    enrolment if never; due_now: next_due has come; instruments: the weekly pair, in order;
-    remaining: those of the pair the patient still has to do for this check-in (each not done
-    since its own week came round), in order; empty when nothing is due."""
-
-    next_due: datetime
-    due_now: bool
-    instruments: tuple[str, ...]
-    remaining: tuple[str, ...]
-    #: "weekly" in treatment; after the end of treatment (followup.py) "end_of_treatment",
-    #: "follow_up_4w", "follow_up_12w", then "none" (all done: next_due is the last one's).
-    kind: str = "weekly"
-
-
-def due(session: Session, patient: User, now: datetime | None = None) -> Due:
-    """When the check-in is due and what is still to do: in treatment the weekly pair
-    (rules.weekly_done_at and rules.checkin_due_at, with the deployment's monitor settings);
-    after the end of treatment the end-of-treatment and follow-up check-ins."""
-    from app.assessments import followup
-
-    now = now or clock.now()
-    points = followup.schedule(session, patient.id)
-    if points:
-        for p, following in zip(points, [*points[1:], None], strict=True):
-            if following is not None and following.due_at <= now:
-                continue  # its time has passed: the next one takes its place
-            if p.done_at is None:
-                remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS if not _taken_since(session, patient.id, i, p.due_at))
-                return Due(p.due_at, p.due_at <= now, rules.WEEKLY_INSTRUMENTS,
-                           remaining if p.due_at <= now else (), p.kind)
-        return Due(points[-1].due_at, False, rules.WEEKLY_INSTRUMENTS, (), "none")
-    config = monitoring_config()
-    enrolled = accounts.enrolled_at(patient)
-    last = {i: last_taken_at(session, patient.id, i) for i in rules.WEEKLY_INSTRUMENTS}
-    at = rules.checkin_due_at(enrolled, rules.weekly_done_at(*last.values()), config)
-    remaining = tuple(i for i in rules.WEEKLY_INSTRUMENTS
-                      if rules.checkin_due_at(enrolled, last[i], config) <= now) if at <= now else ()
-    return Due(next_due=at, due_now=at <= now, instruments=rules.WEEKLY_INSTRUMENTS, remaining=remaining)
-
-
-def _taken_since(session: Session, patient_id: uuid.UUID, instrument: str, since: datetime) -> bool:
-    last = last_taken_at(session, patient_id, instrument)
-    return last is not None and last >= since
-
-
 def start_end_of_treatment(session: Session, patient_id: uuid.UUID, at: datetime | None = None,
                            reason: str = "episode_closed") -> Any:
     """Contract: the end of treatment (module 7 finished, or the episode closed by a
@@ -353,16 +321,6 @@ def episode_outcome(session: Session, patient: User) -> change.EpisodeOutcome:
     views = [v for v in history(session, patient.id) if v.taken_at >= since and v.total is not None]
     return change.episode_outcome([v.total for v in views if v.instrument == "phq9"],  # type: ignore[misc]
                                   [v.total for v in views if v.instrument == "gad7"])  # type: ignore[misc]
-
-
-def next_due(session: Session, patient: User) -> datetime:
-    """When the weekly check-in (PHQ-9 and GAD-7) is due: 7 days after it was last complete;
-    at enrolment if never (see `due`)."""
-    return due(session, patient).next_due
-
-
-def is_due(session: Session, patient: User) -> bool:
-    return due(session, patient).due_now
 
 
 # ---------------------------------------------------------------- change since baseline

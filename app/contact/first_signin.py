@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.accounts.dependencies import PagePatient
@@ -30,10 +30,13 @@ router = APIRouter(include_in_schema=False)
 SAFE_PATH, PHONE_PATH = "/welcome/safe", "/welcome/phone"
 
 
+_INVITED = select(PasswordResetToken.id).where(  # built once: the home page asks on every visit
+    PasswordResetToken.user_id == bindparam("user_id"), PasswordResetToken.purpose == "invite").limit(1)
+
+
 def was_invited(session: Session, user: User) -> bool:
     """The account was created by a clinic: it has (had) an invitation link."""
-    return session.scalar(select(PasswordResetToken.id).where(
-        PasswordResetToken.user_id == user.id, PasswordResetToken.purpose == "invite").limit(1)) is not None
+    return session.scalar(_INVITED, {"user_id": user.id}) is not None
 
 
 def next_step(session: Session, user: User) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -17,7 +17,7 @@ from app.security import crypto
 
 
 def get(session: Session, patient_id: uuid.UUID) -> ContactOut | None:
-    row = session.scalars(select(PatientContact).where(PatientContact.patient_id == patient_id)).first()
+    row = _row(session, patient_id)
     if row is None:
         return None
     data = crypto.unseal_json(session, row, "content_enc") or {}
@@ -32,8 +32,11 @@ def has_phone(session: Session, patient_id: uuid.UUID) -> bool:
 SAFETY_KEY = "safety_answered_at"
 
 
+_ROW = select(PatientContact).where(PatientContact.patient_id == bindparam("patient_id"))  # built once: home page
+
+
 def _row(session: Session, patient_id: uuid.UUID) -> PatientContact | None:
-    return session.scalars(select(PatientContact).where(PatientContact.patient_id == patient_id)).first()
+    return session.scalars(_ROW, {"patient_id": patient_id}).first()
 
 
 def safety_answered_at(session: Session, patient_id: uuid.UUID) -> str | None:

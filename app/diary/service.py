@@ -11,9 +11,10 @@ import json
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from collections.abc import Iterable
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -331,8 +332,30 @@ def _streak_from(session: Session, patient_id: uuid.UUID, today: date, since: da
     stmt = select(DiaryEntry.recorded_at).where(DiaryEntry.patient_id == patient_id)
     if since is not None:
         stmt = stmt.where(DiaryEntry.recorded_at >= datetime.combine(since, time(0), tzinfo=tz))
-    n, first = 0, None
-    for at in session.scalars(stmt.order_by(DiaryEntry.recorded_at.desc())):
+    return _streak_of(session.scalars(stmt.order_by(DiaryEntry.recorded_at.desc())), today, tz)
+
+
+_OLDER = (select(DiaryEntry.recorded_at)
+          .where(DiaryEntry.patient_id == bindparam("patient_id"), DiaryEntry.recorded_at < bindparam("before"))
+          .order_by(DiaryEntry.recorded_at.desc()))
+
+
+def _streak_on(session: Session, patient_id: uuid.UUID, today: date, since: date, tz: tzinfo,
+               n: int, first: date | None) -> int:
+    """The streak found in the window starting on `since` (n days, the first on `first`),
+    carried on through the older entries if it reaches the window's start (only those are
+    read: the window's own entries came first in the same order)."""
+    if first is None or (first - since).days > 1 + FORGIVEN_DAYS:
+        return n
+    older = session.scalars(_OLDER, {"patient_id": patient_id, "before": datetime.combine(since, time(0), tzinfo=tz)})
+    return _streak_of(older, today, tz, n, first)[0]
+
+
+def _streak_of(times: Iterable[datetime], today: date, tz: tzinfo, n: int = 0,
+               first: date | None = None) -> tuple[int, date | None]:
+    """_streak_from over entry times given newest first (going on from n days, the first
+    on `first`, when these times follow those already counted)."""
+    for at in times:
         day = min(_day(_aware(at) or at, tz), today)
         if first is None:
             if (today - day).days > 1 + FORGIVEN_DAYS:   # today itself is not a missed day
@@ -350,14 +373,54 @@ def streak(session: Session, patient_id: uuid.UUID) -> int:
     day is forgiven (two in a row end it); the run ends today, yesterday or the day before
     (yesterday then being the forgiven day). Reads the last STREAK_WINDOW_DAYS of entries,
     newest first, up to the first gap; only a streak that reaches the start of that window
-    reads the whole diary."""
+    reads on into the older entries."""
     tz = _zone(session, patient_id)
     today = _day(clock.now(), tz)
     since = today - timedelta(days=STREAK_WINDOW_DAYS)
     n, first = _streak_from(session, patient_id, today, since, tz)
-    if first is not None and (first - since).days <= 1 + FORGIVEN_DAYS:
-        n, _ = _streak_from(session, patient_id, today, None, tz)
-    return n
+    return _streak_on(session, patient_id, today, since, tz, n, first)
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    """The diary at a glance (the home page)."""
+
+    last_entry_at: datetime | None   # last_entry_at()
+    streak: int                      # streak()
+    moods: tuple[int, ...]           # the moods of list_for(since=...), newest first
+    with_activities: int             # how many of those entries name an activity
+
+
+_RECENT = DiaryEntry.recorded_at >= bindparam("since")
+# Built once (issue 18): the streak window's times, the recent entries' mood and activities
+# (NULL for older ones: not sent, not decrypted) and the latest created_at of the whole diary.
+_GLANCE = (select(case((_RECENT, DiaryEntry.id)), DiaryEntry.recorded_at, case((_RECENT, DiaryEntry.mood_enc)),
+                  case((_RECENT, DiaryEntry.activities_enc)),
+                  select(func.max(DiaryEntry.created_at)).where(DiaryEntry.patient_id == bindparam("patient_id"))
+                  .scalar_subquery(), _RECENT)
+           .where(DiaryEntry.patient_id == bindparam("patient_id"), DiaryEntry.recorded_at >= bindparam("start"))
+           .order_by(DiaryEntry.recorded_at.desc(), DiaryEntry.created_at.desc()))
+
+
+def glance(session: Session, patient_id: uuid.UUID, since: datetime) -> Glance:
+    """last_entry_at, streak and the moods since `since` (a recent time, e.g. a week ago) from
+    one read of the streak's window; only the mood and activities of entries since `since` are
+    decrypted. A streak that reaches the start of the window reads on as streak() does."""
+    tz = _zone(session, patient_id)
+    today = _day(clock.now(), tz)
+    window = today - timedelta(days=STREAK_WINDOW_DAYS)
+    window_at = datetime.combine(window, time(0), tzinfo=tz)
+    rows = session.execute(_GLANCE, {"patient_id": patient_id, "since": since,
+                                     "start": min(window_at, since)}).all()
+    last = _aware(rows[0][4]) if rows else last_entry_at(session, patient_id)
+    n, first = _streak_of((r[1] for r in rows if r[1] >= window_at), today, tz)
+    n = _streak_on(session, patient_id, today, window, tz, n, first)
+
+    def value(row_id: uuid.UUID, column: str, blob: bytes | None) -> Any:
+        text = crypto.unseal_value(session, DiaryEntry.__tablename__, column, row_id, patient_id, blob)
+        return None if text is None or isinstance(text, crypto.Unreadable) else json.loads(text)
+    week = [(value(r[0], "mood_enc", r[2]), value(r[0], "activities_enc", r[3])) for r in rows if r[5]]
+    return Glance(last, n, tuple(m for m, _ in week), sum(1 for _, a in week if a))
 
 
 def week_start(d: date) -> date:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, i18n
@@ -374,10 +374,13 @@ def open_module(session: Session, clinician: User, patient_id: uuid.UUID, slug: 
     return row
 
 
+_OPENINGS = (select(ModuleOpening.module_slug, ModuleOpening.opened_at)  # built once: every programme page
+             .where(ModuleOpening.patient_id == bindparam("patient_id")))
+
+
 def opened_early(session: Session, patient_id: uuid.UUID) -> dict[str, datetime]:
     """module slug -> when a clinician opened it for this patient (the programme schedule reads this)."""
-    return {s: at for s, at in session.execute(select(ModuleOpening.module_slug, ModuleOpening.opened_at)
-                                               .where(ModuleOpening.patient_id == patient_id))}
+    return {s: at for s, at in session.execute(_OPENINGS, {"patient_id": patient_id})}
 
 
 # ---------------------------------------------------------------- for the caseload

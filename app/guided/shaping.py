@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -127,6 +127,26 @@ def _release(session: Session, clinician: User, patient: User, rows: list[Module
         _audit(session, clinician, patient, "module.hold_lift", "module_hold", row.id)
 
 
+# Built once: the schedule reads them on every programme page (issue 18).
+_HOLDS = select(ModuleHold).where(ModuleHold.patient_id == bindparam("patient_id")).order_by(ModuleHold.held_at,
+                                                                                            ModuleHold.id)
+_INTERVALS = (select(IntervalChange.changed_at, IntervalChange.days)
+              .where(IntervalChange.patient_id == bindparam("patient_id")).order_by(IntervalChange.seq))
+
+
+def holds_and_messages(session: Session, patient_id: uuid.UUID
+                       ) -> tuple[dict[str, list[schedule.Hold]], dict[str, str | None]]:
+    """holds_of and hold_messages from one read of the patient's holds (the schedule needs
+    both); only the messages of current holds are decrypted."""
+    holds: dict[str, list[schedule.Hold]] = {}
+    messages: dict[str, str | None] = {}
+    for r in session.scalars(_HOLDS, {"patient_id": patient_id}):
+        holds.setdefault(r.module_slug, []).append(schedule.Hold(r.held_at, r.released_at))
+        if r.released_at is None:
+            messages[r.module_slug] = _message(session, r)
+    return holds, messages
+
+
 def holds_of(session: Session, patient_id: uuid.UUID) -> dict[str, list[schedule.Hold]]:
     """slug -> its holds, for the schedule (plain times only: nothing to decrypt)."""
     out: dict[str, list[schedule.Hold]] = {}
@@ -188,9 +208,8 @@ def _latest(session: Session, patient_id: uuid.UUID) -> IntervalChange | None:
 
 def interval_changes(session: Session, patient_id: uuid.UUID) -> list[tuple[datetime, timedelta | None]]:
     """(from, interval or None for the default), oldest first, for the schedule."""
-    return [(at, timedelta(days=d) if d is not None else None) for at, d in session.execute(
-        select(IntervalChange.changed_at, IntervalChange.days).where(IntervalChange.patient_id == patient_id)
-        .order_by(IntervalChange.seq))]
+    return [(at, timedelta(days=d) if d is not None else None)
+            for at, d in session.execute(_INTERVALS, {"patient_id": patient_id})]
 
 
 # ---------------------------------------------------------------- for the clinician

@@ -68,6 +68,9 @@ def _due_words(remaining: tuple[str, ...]) -> str:
 
 
 def patient_home(session: Session, user: User) -> dict[str, Any]:
+    """Everything the home page shows. Each domain is read once (issue 18): the check-ins'
+    newest rows (assessments.overview), the statuses of every module (progress_summary's
+    `.modules`), the diary's streak window (diary.glance), the care team's last message."""
     now = clock.now()
     tz = _zone(session, user)
     ctx: dict[str, Any] = {"display_name": accounts.display_name_of(session, user), "now": now}
@@ -76,14 +79,13 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
 
     assessments = _service("assessments")
     if assessments is not None:
-        latest = assessments.latest(session, user.id, "phq9")
-        weekly = assessments.due(session, user)
+        seen = assessments.overview(session, user, now)
+        latest, gad7, weekly = seen.latest["phq9"], seen.latest["gad7"], seen.due
         due = weekly.next_due
         ctx["checkin"] = {"instruments": weekly.instruments, "remaining": weekly.remaining,
             "latest": latest, "latest_day": _day(latest.taken_at, now, tz) if latest else None,
             "band": _t(BAND_WORDS[latest.severity]) if latest and latest.severity in BAND_WORDS else None,
             "due_at": due, "due_day": _day(due, now, tz), "is_due": due <= now}
-        gad7 = assessments.latest(session, user.id, "gad7")
         facts.update(checkin_due=due <= now, checkin_text=_due_words(weekly.remaining),
                      phq9=latest.total if latest else None, gad7=gad7.total if gad7 else None)
         active += [a.taken_at for a in (latest, gad7) if a is not None]
@@ -100,7 +102,7 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         if current is not None:
             facts["module"] = next_step.Module(current.number, current.title, ctx["current_href"],
                                                current.status == "in_progress")
-        open_slugs = {m.slug for m in programme.module_statuses(session, user) if m.status != "locked"}
+        open_slugs = {m.slug for m in summary.modules if m.status != "locked"}
         facts["worry_time_open"] = WORRY_MODULE in open_slugs
         facts["activity_task_open"] = ACTIVITY_MODULE in open_slugs
         last_lesson = programme.last_activity_at(session, user.id)
@@ -109,11 +111,10 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
 
     diary = _service("diary")
     if diary is not None:
-        last = diary.last_entry_at(session, user.id)
-        ctx["diary"] = {"streak": diary.streak(session, user.id), "last_day": _day(last, now, tz) if last else None}
-        week = diary.list_for(session, user.id, since=now - timedelta(days=7))
-        facts.update(diary_available=True, moods_7d=tuple(e.mood for e in week),
-                     activities_7d=sum(1 for e in week if e.activities))
+        glance = diary.glance(session, user.id, since=now - timedelta(days=7))
+        last = glance.last_entry_at
+        ctx["diary"] = {"streak": glance.streak, "last_day": _day(last, now, tz) if last else None}
+        facts.update(diary_available=True, moods_7d=glance.moods, activities_7d=glance.with_activities)
         if last is not None:
             active.append(last)
 
@@ -127,16 +128,16 @@ def patient_home(session: Session, user: User) -> dict[str, Any]:
         from app.safety import history
         ctx["safety_plan"] = history.authorship(session, user)
 
-    facts["care_team_message"] = _care_team_message(session, user)
+    from app.messages import service as messages   # the latest message from the care team (issue 15)
+    ctx["care_team_message"] = message = messages.latest_from_care_team(session, user.id)
+    facts["care_team_message"] = _care_team_message(message)
     facts["last_active_at"] = max(active) if active else None
     ctx["next_step"] = next_step.choose(next_step.Facts(**facts))
     return ctx
 
 
-def _care_team_message(session: Session, user: User) -> next_step.CareTeamMessage | None:
-    """The latest message from the care team (app.messages)."""
-    from app.messages import service as messages
-    m = messages.latest_from_care_team(session, user.id)
+def _care_team_message(m: Any) -> next_step.CareTeamMessage | None:
+    """The next step's view of the care team's latest message (app.messages), if any."""
     if m is None:
         return None
     return next_step.CareTeamMessage(sent_at=getattr(m, "sent_at"), read=getattr(m, "read_at", None) is not None)

@@ -27,6 +27,4 @@ def home(request: Request, session: SessionDep, user: PageUserOptional) -> Respo
     from app.contact import service as contact
     ctx = dashboard.patient_home(session, user)
     ctx["needs_phone"] = not contact.has_phone(session, user.id)   # asked at first sign-in (issue 12)
-    from app.messages import service as messages  # the last message from the care team (issue 15)
-    ctx["care_team_message"] = messages.latest_from_care_team(session, user.id)
     return render(request, "patient/home.html", ctx)

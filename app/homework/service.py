@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -172,8 +172,11 @@ def latest_draft(session: Session, patient_id: uuid.UUID, task_slug: str) -> Hom
         HomeworkEntry.status == DRAFT).order_by(HomeworkEntry.updated_at.desc(), HomeworkEntry.id).limit(1)).first()
 
 
+_LAST_ACTIVITY = select(func.max(HomeworkEntry.updated_at)).where(HomeworkEntry.patient_id == bindparam("patient_id"))
+
+
 def last_activity_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
-    return session.scalar(select(func.max(HomeworkEntry.updated_at)).where(HomeworkEntry.patient_id == patient_id))
+    return session.scalar(_LAST_ACTIVITY, {"patient_id": patient_id})  # built once: the home page asks
 
 
 # ---------------------------------------------------------------- writing

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -186,15 +186,22 @@ def conversation_for_patient(session: Session, patient: User, *, mark_read: bool
     return views
 
 
+# Built once (issue 18): the first runs on every patient page (the Messages link), the second
+# on the home page.
+_UNREAD = select(func.count()).select_from(Message).where(
+    Message.patient_id == bindparam("patient_id"), Message.sender == CLINICIAN, Message.read_at.is_(None))
+_LATEST_FROM_CARE_TEAM = (select(Message).where(Message.patient_id == bindparam("patient_id"),
+                                                Message.sender == CLINICIAN)
+                          .order_by(Message.sent_at.desc(), Message.id.desc()).limit(1))
+
+
 def unread_for_patient(session: Session, patient_id: uuid.UUID) -> int:
-    return session.scalar(select(func.count()).select_from(Message).where(
-        Message.patient_id == patient_id, Message.sender == CLINICIAN, Message.read_at.is_(None))) or 0
+    return session.scalar(_UNREAD, {"patient_id": patient_id}) or 0
 
 
 def latest_from_care_team(session: Session, patient_id: uuid.UUID) -> MessageView | None:
     """The newest message the care team sent this patient (for the home page), or None."""
-    row = session.scalars(select(Message).where(Message.patient_id == patient_id, Message.sender == CLINICIAN)
-                          .order_by(Message.sent_at.desc(), Message.id.desc()).limit(1)).first()
+    row = session.scalars(_LATEST_FROM_CARE_TEAM, {"patient_id": patient_id}).first()
     if row is None:
         return None
     patient = accounts.get_user(session, patient_id)

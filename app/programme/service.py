@@ -10,11 +10,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, memo
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.errors import Forbidden, InvalidInput, NotFound
@@ -101,6 +101,7 @@ class ProgressSummary:
     next_opens_at: datetime | None    # when the next locked module opens, if known
     next_locked: ModuleStatus | None
     interval_days: int = 7            # this patient's release interval now
+    modules: tuple[ModuleStatus, ...] = ()   # every module's status, in order (module_statuses)
 
 
 # ---------------------------------------------------------------- content
@@ -130,9 +131,23 @@ def steps(module: Module) -> list[str]:
 # ---------------------------------------------------------------- statuses
 
 
+# Built once: statements every programme page runs (a statement built anew costs more to
+# find in SQLAlchemy's cache than to run; issue 18).
+_PROGRESS = select(ModuleProgress).where(ModuleProgress.patient_id == bindparam("patient_id"))
+_LAST_QUIZ = select(func.max(QuizResponse.answered_at)).where(QuizResponse.patient_id == bindparam("patient_id"))
+
+
 def _rows(session: Session, patient_id: uuid.UUID) -> dict[str, ModuleProgress]:
-    rows = session.scalars(select(ModuleProgress).where(ModuleProgress.patient_id == patient_id))
-    return {r.module_slug: r for r in rows}
+    """slug -> the patient's progress row; read once per transaction (app.memo): a page asks
+    for the statuses, then records the view or the last activity, from the same rows."""
+    def read() -> dict[str, ModuleProgress]:
+        return {r.module_slug: r for r in session.scalars(_PROGRESS, {"patient_id": patient_id})}
+    return memo.get(session, ("programme.progress", patient_id), read)
+
+
+def _shaped_for(session: Session, patient_id: uuid.UUID) -> Shaped:
+    """What a clinician changed in this patient's programme (app/guided), once per transaction."""
+    return memo.get(session, ("programme.shaped", patient_id), lambda: _shaped(session, patient_id))
 
 
 def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
@@ -170,7 +185,7 @@ def _statuses(patient: User, rows: dict[str, ModuleProgress], now: datetime,
 
 def module_statuses(session: Session, patient: User) -> list[ModuleStatus]:
     """Every module with its status for this patient, in order."""
-    return _statuses(patient, _rows(session, patient.id), clock.now(), _shaped(session, patient.id))
+    return _statuses(patient, _rows(session, patient.id), clock.now(), _shaped_for(session, patient.id))
 
 
 def status_of(session: Session, patient: User, slug: str) -> ModuleStatus:
@@ -188,22 +203,25 @@ def open_module(session: Session, patient: User, slug: str) -> tuple[Module, Mod
 
 
 def progress_summary(session: Session, patient: User) -> ProgressSummary:
-    shaped = _shaped(session, patient.id)
+    """Where the patient is; `.modules` has every module's status (no need to ask again)."""
+    shaped = _shaped_for(session, patient.id)
     statuses = _statuses(patient, _rows(session, patient.id), clock.now(), shaped)
     current = next((s for s in statuses if s.is_open and s.status != schedule.COMPLETED), None)
     locked = next((s for s in statuses if not s.is_open), None)
     return ProgressSummary(completed=sum(s.status == schedule.COMPLETED for s in statuses),
                            total=len(statuses), current=current,
                            next_opens_at=locked.available_at if locked else None, next_locked=locked,
-                           interval_days=shaped.days_now)
+                           interval_days=shaped.days_now, modules=tuple(statuses))
 
 
 def last_activity_at(session: Session, patient_id: uuid.UUID) -> datetime | None:
-    """The latest lesson, quiz or homework activity (for the disengagement rule)."""
+    """The latest lesson, quiz or homework activity (for the disengagement rule). The lesson
+    times come from the progress rows the page has read already (_rows)."""
+    rows = _rows(session, patient_id).values()
     times = [
-        session.scalar(select(func.max(ModuleProgress.last_viewed_at)).where(ModuleProgress.patient_id == patient_id)),
-        session.scalar(select(func.max(ModuleProgress.completed_at)).where(ModuleProgress.patient_id == patient_id)),
-        session.scalar(select(func.max(QuizResponse.answered_at)).where(QuizResponse.patient_id == patient_id)),
+        max((r.last_viewed_at for r in rows if r.last_viewed_at is not None), default=None),
+        max((r.completed_at for r in rows if r.completed_at is not None), default=None),
+        session.scalar(_LAST_QUIZ, {"patient_id": patient_id}),
     ]
     try:
         from app.homework import service as homework
@@ -219,8 +237,7 @@ def last_activity_at(session: Session, patient_id: uuid.UUID) -> datetime | None
 
 
 def _progress_row(session: Session, patient_id: uuid.UUID, module: Module) -> ModuleProgress:
-    row = session.scalars(select(ModuleProgress).where(
-        ModuleProgress.patient_id == patient_id, ModuleProgress.module_slug == module.slug)).first()
+    row = _rows(session, patient_id).get(module.slug)
     if row is not None:
         return row
     now = clock.now()
@@ -302,8 +319,9 @@ def checkin_needed(session: Session, patient: User) -> bool:
             return False
         raise
     due = assessments.due(session, patient)
+    last = assessments.last_taken(session, patient.id)
     for instrument in due.instruments:
-        taken = assessments.last_taken_at(session, patient.id, instrument)
+        taken = last.get(instrument)
         if taken is None or taken <= clock.now() - CHECKIN_FRESH_FOR:
             return True
     return False

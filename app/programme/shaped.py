@@ -40,6 +40,7 @@ def read(session: Session, patient_id: uuid.UUID) -> Shaped:
     except ModuleNotFoundError:  # pragma: no cover
         return Shaped()
     changes = shaping.interval_changes(session, patient_id)
-    return Shaped(opened=guided.opened_early(session, patient_id), holds=shaping.holds_of(session, patient_id),
-                  interval_changes=changes, messages=shaping.hold_messages(session, patient_id),
+    holds, messages = shaping.holds_and_messages(session, patient_id)
+    return Shaped(opened=guided.opened_early(session, patient_id), holds=holds,
+                  interval_changes=changes, messages=messages,
                   interval_days=changes[-1][1].days if changes and changes[-1][1] is not None else None)

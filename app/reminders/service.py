@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, memo
 from app.errors import InvalidInput
 from app.reminders import timing
 from app.reminders.models import ReminderPrefs
@@ -90,9 +90,16 @@ def prefs_of(session: Session, patient_id: uuid.UUID) -> Prefs:
     return Prefs(**{f: getattr(row, f) for f in _FIELDS})
 
 
+_ZONE = select(ReminderPrefs.time_zone).where(ReminderPrefs.patient_id == bindparam("patient_id"))  # built once
+
+
 def zone_name_of(session: Session, user_id: uuid.UUID) -> str:
-    row = _row(session, user_id)
-    return row.time_zone if row is not None else default_zone_name()
+    """Asked by most of a patient's page (the page itself, the home page, the diary): read once
+    per transaction (app.memo), also when the patient has no preferences row yet."""
+    def read() -> str:
+        name = session.scalar(_ZONE, {"patient_id": user_id})
+        return name if name is not None else default_zone_name()
+    return memo.get(session, ("reminders.zone", user_id), read)
 
 
 def zone_of(session: Session, user_id: uuid.UUID) -> ZoneInfo:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
@@ -130,9 +130,15 @@ def version(session: Session, patient_id: uuid.UUID, number: int, viewer: User |
     return _change(session, row, viewer, with_text=True) if row is not None else None
 
 
+# Built once: the home page asks both (issue 18).
+_LATEST = (select(SafetyPlanVersion).where(SafetyPlanVersion.patient_id == bindparam("patient_id"))
+           .order_by(SafetyPlanVersion.number.desc()).limit(1))
+_BY_CLINICIANS = select(func.count()).select_from(SafetyPlanVersion).where(
+    SafetyPlanVersion.patient_id == bindparam("patient_id"), SafetyPlanVersion.author_role == CLINICIAN)
+
+
 def latest(session: Session, patient_id: uuid.UUID, viewer: User | None) -> Change | None:
-    row = session.scalars(select(SafetyPlanVersion).where(SafetyPlanVersion.patient_id == patient_id)
-                          .order_by(SafetyPlanVersion.number.desc()).limit(1)).first()
+    row = session.scalars(_LATEST, {"patient_id": patient_id}).first()
     return _change(session, row, viewer, with_text=False) if row is not None else None
 
 
@@ -152,7 +158,5 @@ def authorship(session: Session, patient: User) -> Authorship:
     plan = service.get(session, patient.id)
     if plan is None:
         return Authorship(False, True, False, None, None)
-    clinician = session.scalar(select(func.count()).select_from(SafetyPlanVersion).where(
-        SafetyPlanVersion.patient_id == patient.id,
-        SafetyPlanVersion.author_role == CLINICIAN))
+    clinician = session.scalar(_BY_CLINICIANS, {"patient_id": patient.id})
     return Authorship(True, plan.is_empty, bool(clinician), latest(session, patient.id, patient), plan.updated_at)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -103,9 +103,11 @@ def suggested_professionals() -> str:
     return "\n".join(lines)
 
 
+_ROW = select(SafetyPlan).where(SafetyPlan.patient_id == bindparam("patient_id"))  # built once: the home page
+
+
 def _row(session: Session, patient_id: uuid.UUID, *, lock: bool = False) -> SafetyPlan | None:
-    q = select(SafetyPlan).where(SafetyPlan.patient_id == patient_id)
-    return session.scalars(q.with_for_update() if lock else q).first()
+    return session.scalars(_ROW.with_for_update() if lock else _ROW, {"patient_id": patient_id}).first()
 
 
 def _view(session: Session, row: SafetyPlan) -> PlanView:

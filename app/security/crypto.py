@@ -354,6 +354,15 @@ def unseal(session: Session, obj: Any, column: str, *, strict: bool = False) -> 
     if blob is None:
         return None
     table, row_id, owner = _where(obj)
+    return unseal_value(session, table, column, row_id, owner, blob, strict=strict)
+
+
+def unseal_value(session: Session, table: str, column: str, row_id: uuid.UUID, owner: uuid.UUID,
+                 blob: bytes | None, *, strict: bool = False) -> str | None:
+    """As unseal, for a value read by a Core select of the columns (no ORM object): the table
+    name, the row's id and its owner bind the ciphertext to its place as for unseal."""
+    if blob is None:
+        return None
     try:
         return decrypt_with(data_key(session, owner), table, column, row_id, owner, blob).decode()
     except (DecryptionError, UnicodeDecodeError) as e:

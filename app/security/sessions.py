@@ -8,7 +8,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -39,15 +39,18 @@ def create(session: Session, user: User, kind: str, user_agent: str | None = Non
     return token, row
 
 
+# Built once: every request runs it, and a statement built anew costs more to look up in
+# SQLAlchemy's statement cache than to run (issue 18).
+_LOOKUP = (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+           .where(AuthSession.token_hash == bindparam("token_hash"), AuthSession.kind == bindparam("kind")))
+
+
 def lookup(session: Session, token: str | None, kind: str) -> tuple[AuthSession, User] | None:
     """The live session and its active user, or None. Reads only: the idle timeout slides in
     `touch`, which the request's trip calls after the route (app/trip.py)."""
     if not token or len(token) > 200:
         return None
-    found = session.execute(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == token_hash(token), AuthSession.kind == kind)
-    ).first()
+    found = session.execute(_LOOKUP, {"token_hash": token_hash(token), "kind": kind}).first()
     if found is None:
         return None
     row, user = found
