@@ -102,10 +102,16 @@ def _truncate(db) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def db(database) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """The database, emptied after the test."""
+    """The database, emptied after the test. The app's database is this one in every test: a test
+    that made startup.problems() open another (a different URL) does not leave it to the next."""
+    from app.db import get_db, set_db
     from app.security import crypto
+    if get_db() is not database:
+        set_db(database)
     ring = crypto.get_keyring()
     yield database
+    if get_db() is not database:
+        set_db(database)
     crypto.set_keyring(ring)
     from app.config import get_settings
     get_settings.cache_clear()

@@ -54,6 +54,7 @@ class Mail:
     to: str
     subject: str
     body: str
+    message_id: str = ""
 
     @property
     def text(self) -> str:
@@ -68,8 +69,17 @@ def outbox(session, kind: str | None = None) -> list[Mail]:  # type: ignore[no-u
     stmt = select(OutboxMessage).order_by(OutboxMessage.created_at)
     if kind is not None:
         stmt = stmt.where(OutboxMessage.kind == kind)
-    return [Mail(m.kind, m.user_id, mail.recipient(session, m), m.subject, mail.body(session, m))
+    return [Mail(m.kind, m.user_id, mail.recipient(session, m), m.subject, mail.body(session, m),
+                 m.message_id)
             for m in session.scalars(stmt)]
+
+
+def newest(session, kind: str, before: list[Mail]) -> Mail:  # type: ignore[no-untyped-def]
+    """The one mail of `kind` queued since `before` was read. Not "the last by created_at": under
+    a frozen clock several share a time and PostgreSQL's order of ties is its own."""
+    seen = {m.message_id for m in before}
+    [m] = [m for m in outbox(session, kind) if m.message_id not in seen]
+    return m
 
 
 def assert_spanish(m: Mail, *expected: str) -> None:

@@ -13,7 +13,7 @@ from app.monitoring import service as monitoring
 from app.monitoring.scheduled import _week_in_numbers, send_reminder
 from tests.alerts.support import ONCALL, T0, care_pair, phq9, submit
 from tests.factories import assign, make_user
-from tests.i18n.mailscan import assert_english, assert_spanish, english_left, outbox, speaks
+from tests.i18n.mailscan import assert_english, assert_spanish, english_left, newest, outbox, speaks
 
 ALERT_EN = "You will be asked to sign in. For privacy, this e-mail holds no details about the patient."
 ALERT_ES = "Por privacidad, este correo no incluye ningún dato del paciente."
@@ -125,12 +125,12 @@ def test_homework_feedback_notice_in_the_patients_language(session, frozen_clock
     speaks(session, patient, "es")
     entry = homework.create(session, patient.user, TASK, HOMEWORK)
     guided.give_feedback(session, en.user, patient.id, entry.id, "Well noticed.")
-    [m] = outbox(session, "feedback_notice")
+    [m] = before = outbox(session, "feedback_notice")
     assert m.subject == "Tu equipo de atención te ha dejado comentarios"
     assert_spanish(m, "Inicia sesión para leerlo: http")
     speaks(session, patient, None)
     guided.give_feedback(session, es.user, patient.id, entry.id, "Good.")
-    m = outbox(session, "feedback_notice")[-1]
+    m = newest(session, "feedback_notice", before)
     assert_english(m, "Your care team has left feedback", "Your care team has commented on your practice.")
 
 
