@@ -31,11 +31,14 @@ class AlertOut(BaseModel):
 
     @classmethod
     def of(cls, v: AlertView) -> AlertOut:
-        return cls(id=v.id, patient_id=v.patient_id, rule=v.rule, tier=v.tier, status=v.status,
-                   created_at=v.created_at, delivery=v.delivery.status, count=v.count,  # type: ignore[arg-type]
-                   last_seen_at=v.last_seen_at, ack_due_at=v.ack_due_at, overdue=v.overdue,
-                   escalated_at=v.escalated_at, acknowledged_at=v.acknowledged_at,
-                   resolved_at=v.resolved_at, access=v.access)  # type: ignore[arg-type]
+        return cls.model_validate(_same_names(cls, v))
+
+
+def _same_names(model: type[BaseModel], v: AlertView, **other: Any) -> dict[str, Any]:
+    """The model's fields from the view's attributes of the same name; `delivery` is its status.
+    The models list the API's fields (the contract); the view may hold more."""
+    out = {name: getattr(v, name) for name in model.model_fields if hasattr(v, name)}
+    return {**out, "delivery": v.delivery.status, **other}
 
 
 class RecipientOut(BaseModel):
@@ -67,11 +70,8 @@ class AlertDetailOut(AlertOut):
 
     @classmethod
     def of(cls, v: AlertView) -> AlertDetailOut:
-        base = AlertOut.of(v).model_dump()
-        return cls(**base, rule_label=v.rule_label, trigger=v.trigger, value=v.value, detail=v.detail,
-                   acknowledged_by=v.acknowledged_by, ack_note=v.ack_note, resolved_by=v.resolved_by,
-                   resolve_note=v.resolve_note, ack_action=v.ack_action, resolve_action=v.resolve_action,
-                   recipients=[RecipientOut(**r) for r in v.recipients], patient=PatientOut(contact=v.contact))
+        return cls.model_validate(_same_names(cls, v, recipients=[RecipientOut(**r) for r in v.recipients],
+                                              patient=PatientOut(contact=v.contact)))
 
 
 class NoteIn(BaseModel):
