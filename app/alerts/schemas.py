@@ -35,10 +35,11 @@ class AlertOut(BaseModel):
 
 
 def _same_names(model: type[BaseModel], v: AlertView, **other: Any) -> dict[str, Any]:
-    """The model's fields from the view's attributes of the same name; `delivery` is its status.
-    The models list the API's fields (the contract); the view may hold more."""
-    out = {name: getattr(v, name) for name in model.model_fields if hasattr(v, name)}
-    return {**out, "delivery": v.delivery.status, **other}
+    """The model's fields from the view's attributes of the same name (`delivery` is its status;
+    `other` supplies the rest). The models list the API's fields (the contract) and the view may
+    hold more, but a field the view lacks is an AttributeError here, never a silent default."""
+    other = {"delivery": v.delivery.status, **other}
+    return {name: other[name] if name in other else getattr(v, name) for name in model.model_fields}
 
 
 class RecipientOut(BaseModel):
