@@ -34,7 +34,7 @@ def test_api_acknowledge_then_resolve(client, session, frozen_clock):
     r = client.post(f"/api/v1/clinician/alerts/{alert.id}/resolve", json={"action": "other", "note": "Plan agreed."}, headers=h)
     assert r.json()["status"] == "resolved"
     assert client.post(f"/api/v1/clinician/alerts/{alert.id}/acknowledge", json={}, headers=h).status_code == 409
-    actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.record_id == str(alert.id)))]
+    actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.record_id == str(alert.id)).order_by(AuditEvent.seq))]
     assert actions == ["alert.open", "alert.acknowledge", "record.view", "alert.resolve"]
 
 

@@ -51,7 +51,7 @@ def test_chain_stays_valid_across_key_rotation(data_dir):
 
 def _events(session, action: str):  # type: ignore[no-untyped-def]
     session.expire_all()
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
 
 
 def test_alert_inbox_views_are_audited(client, session):

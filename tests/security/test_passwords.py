@@ -128,7 +128,7 @@ def test_disabled_account_answers_like_a_wrong_password(client, session):
 
 def failures(session) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
     session.expire_all()
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed")))
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed").order_by(AuditEvent.seq)))
 
 
 def test_repeated_failures_back_off_and_are_audited(client, session, frozen_clock):
