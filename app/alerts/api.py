@@ -19,7 +19,7 @@ def list_alerts(session: SessionDep, clinician: CurrentClinician,
                 status: StatusFilter = "open", page: int = Query(1, ge=1, le=100000)) -> list[AlertOut]:
     """Alerts the clinician may act on, highest tier first, then the longest waiting (50 a
     page). `delivery` is "undelivered" when an e-mail failed after every retry."""
-    views, _ = service.list_for_clinician(session, clinician.id, status, page=page)
+    views, _ = service.list_for_clinician(session, clinician.id, status, page=page, with_total=False)
     service.audit_inbox_view(session, clinician, status)
     return [AlertOut.of(v) for v in views]
 

@@ -34,6 +34,8 @@ class Alert(UUIDPk, Base):
         Index("ix_alerts_patient_status", "patient_id", "status"),
         # open alerts by deadline: escalation, and the inbox's status filter
         Index("ix_alerts_status_due", "status", "ack_due_at"),
+        # open alerts oldest first: the inbox's Open list reads routine alerts in this order
+        Index("ix_alerts_status_created", "status", "created_at", "id"),
         Index("uq_alerts_active_rule", "patient_id", "rule", unique=True,
               sqlite_where=text("status != 'resolved'"), postgresql_where=text("status != 'resolved'")),
     )

@@ -56,11 +56,16 @@ def inbox(request: Request, session: SessionDep, clinician: PageClinician, statu
     if status not in dict(FILTERS):
         status = "open"
     page = max(1, min(page, 100000))
+    counts = service.open_count_for_clinician(session, clinician.id)
     views, total = service.list_for_clinician(session, clinician.id, status, page=page)
     service.audit_inbox_view(session, clinician, status)
+    # the Open list's total stops counting routine alerts at the header's cap: then the pager
+    # goes on while pages are full instead of saying how many there are
+    more = status == "open" and counts.more
     return render(request, "clinician/alerts.html", _ctx(
-        alerts=views, total=total, status=status, filters=FILTERS, page=page,
-        pages=max(1, math.ceil(total / service.PAGE_SIZE)), counts=service.open_count_for_clinician(session, clinician.id),
+        alerts=views, total=total, total_shown=counts.total_shown if status == "open" else str(total),
+        status=status, filters=FILTERS, page=page, pages=max(1, math.ceil(total / service.PAGE_SIZE)),
+        more=more and len(views) == service.PAGE_SIZE, counts=counts,
         notice=NOTICES.get(notice or ""), page_title="Alerts", unrouted=honesty.unrouted(session)))
 
 

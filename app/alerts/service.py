@@ -50,7 +50,8 @@ from app.i18n import _t
 from app.alerts.delivery import alert_email, alert_link, escalate_overdue  # noqa: E402,F401
 from app.alerts.views import (PAGE_SIZE, PATIENT_SHOWS_RESOLVED_FOR, STATUS_FILTERS,  # noqa: E402,F401
                               AlertView, Delivery, PatientAlertStatus, alerts_for_patient, audit_inbox_view,
-                              delivery_summaries, get_for_clinician, list_for_clinician, patient_alert_status,
+                              delivery_summaries, get_for_clinician, list_for_clinician, open_count_for_clinician,
+                              patient_alert_status,
                               preload_keys, summary_view)
 from app.alerts.words import RULE_LABELS, describe, rule_label  # noqa: E402,F401
 
@@ -287,12 +288,6 @@ def most_urgent_active(session: Session, patient_ids: list[uuid.UUID]) -> dict[u
                           Alert.created_at, Alert.id)):
             best.setdefault(pid, aid)
     return best
-
-
-def open_count_for_clinician(session: Session, clinician_id: uuid.UUID) -> dict[str, int]:
-    rows = session.execute(select(Alert.tier, func.count()).where(
-        Alert.status == OPEN, visible_clause(clinician_id)).group_by(Alert.tier)).all()
-    return {tier: n for tier, n in rows}
 
 
 # ---------------------------------------------------------------- closed by the system

@@ -119,3 +119,22 @@ def unassigned(session: Session) -> tuple[list[uuid.UUID], int]:
                                      User.id)).all()
     everyone = session.scalar(select(func.count()).select_from(User).where(User.role == Role.patient, nobody)) or 0
     return [r[0] for r in rows], everyone
+
+
+def open_alert_counts(session: Session, clinician_id: uuid.UUID) -> dict[str, int]:
+    """The dashboard's "waiting for acknowledgement" counts as they were computed before
+    issue 18: every open alert the clinician may see (`visible_clause`), counted one by one."""
+    from app.alerts.models import OPEN
+    from app.alerts.views import visible_clause
+    rows = session.execute(select(Alert.tier, func.count()).where(
+        Alert.status == OPEN, visible_clause(clinician_id)).group_by(Alert.tier)).all()
+    return {tier: n for tier, n in rows}
+
+
+def open_inbox(session: Session, clinician_id: uuid.UUID) -> list[uuid.UUID]:
+    """The inbox's Open list as it was read before issue 18: every open alert the clinician
+    may see, sorted (highest tier, then the oldest, then the id)."""
+    from app.alerts.models import OPEN, tier_rank_expr
+    from app.alerts.views import visible_clause
+    return list(session.scalars(select(Alert.id).where(Alert.status == OPEN, visible_clause(clinician_id))
+                                .order_by(tier_rank_expr().desc(), Alert.created_at, Alert.id)))

@@ -34,6 +34,7 @@ def stored_vs_fresh(db, patients) -> dict:  # type: ignore[no-untyped-def]
 
 def check_against_oracle(db, w: World) -> None:  # type: ignore[no-untyped-def]
     from app import clock
+    from app.alerts import service as alerts
     from app.guided import service as guided
     with db.session() as s:
         now = clock.now()
@@ -47,6 +48,13 @@ def check_against_oracle(db, w: World) -> None:  # type: ignore[no-untyped-def]
                         "last_activity_at": r.last_activity_at, "next_review_at": r.next_review_at,
                         "modules_completed": r.modules_completed} for r in rows]
                 assert (new, total) == (old, old_total), f"filter {f} after {w.log}"
+            assert alerts.open_count_for_clinician(s, cid).as_dict() == oracle.open_alert_counts(s, cid), \
+                f"waiting alerts after {w.log}"
+            inbox = oracle.open_inbox(s, cid)
+            for per_page in (1, 2, 3, 1000):     # every page boundary, across the tiers
+                pages = [[v.id for v in alerts.list_for_clinician(s, cid, "open", page=p, per_page=per_page)[0]]
+                         for p in range(1, len(inbox) // per_page + 3)]
+                assert [i for pg in pages for i in pg] == inbox, f"open inbox by {per_page} after {w.log}"
             old_ids, old_total = oracle.reviews_due(s, cid, now)
             due, due_total = guided.reviews_due(s, me)
             assert ([r.id for r in due], due_total) == (old_ids[:50], old_total), f"reviews due after {w.log}"
@@ -87,6 +95,8 @@ def exercised(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
         return {"alerts": n(Alert), "acknowledged": n(Alert, Alert.acknowledged_by.is_not(None)),
                 "resolved by a clinician": n(Alert, Alert.resolved_by.is_not(None)),
                 "resolved by the system": n(Alert, Alert.resolved_at.is_not(None), Alert.resolved_by.is_(None)),
+                "escalated": n(Alert, Alert.escalated_at.is_not(None)),
+                "emergency": n(Alert, Alert.tier == "emergency"),
                 "reviews": n(Review), "modules": n(ModuleProgress, ModuleProgress.completed_at.is_not(None))}
 
 

@@ -74,3 +74,19 @@ def test_the_schedule_fills_missing_rows(db, session, frozen_clock):
     monitoring.run_schedule(clock.now(), open_session=db.session)
     session.expire_all()
     assert session.get(CaseloadRow, p.id) is not None
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's query plans (PostgreSQL plans from its statistics)")
+def test_waiting_alerts_and_the_open_inbox_do_not_sort_every_open_alert(db, session):
+    from app.alerts import service as alerts
+    clinician = make_user(session, "clinician")
+    for _ in range(3):
+        assign(session, make_user(session, "patient"), clinician)
+    session.commit()
+    counts = plans(db, lambda s: alerts.open_count_for_clinician(s, clinician.id))
+    assert all("ix_caseload_rows_order" in p for p in counts[:3]), counts          # emergency, urgent, routine
+    assert "ix_alerts_status_due (status=? AND ack_due_at>?)" in counts[3], counts   # others' escalated: a range
+    inbox = plans(db, lambda s: alerts.list_for_clinician(s, clinician.id, "open", with_total=False))
+    high, routine = inbox[0], inbox[1]
+    assert "ix_caseload_rows_order" in high or "ix_alerts_patient_status" in high, high   # from the caseload
+    assert "ix_alerts_status_created" in routine and "TEMP B-TREE" not in routine, routine   # oldest first, no sort

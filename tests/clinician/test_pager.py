@@ -32,3 +32,12 @@ def test_the_pager_in_spanish():
     with i18n.using("es"):
         html = PAGER.render(path="/clinician", page=1, pages=2, query="filter=urgent")
     assert "Page" not in html and "/clinician?page=2&amp;filter=urgent" in html
+
+
+def test_a_list_not_counted_to_the_end_says_page_n_and_goes_on():
+    more = env.from_string('{% from "macros/pager.html" import pager %}{{ pager(path, page, pages, query, more=True) }}')
+    html = more.render(path="/clinician/alerts", page=3, pages=2, query="status=open")
+    assert _links(html) == {"Previous page": "/clinician/alerts?page=2&amp;status=open",
+                            "Next page": "/clinician/alerts?page=4&amp;status=open"}
+    assert "Page 3<" in html and " of " not in html
+    assert "Next page" in more.render(path="/clinician/alerts", page=1, pages=1, query="")
