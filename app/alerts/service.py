@@ -50,9 +50,9 @@ from app.i18n import _t
 from app.alerts.delivery import alert_email, alert_link, escalate_overdue  # noqa: E402,F401
 from app.alerts.views import (PAGE_SIZE, PATIENT_SHOWS_RESOLVED_FOR, STATUS_FILTERS,  # noqa: E402,F401
                               AlertView, Delivery, PatientAlertStatus, alerts_for_patient, audit_inbox_view,
-                              delivery_summaries, get_for_clinician, list_for_clinician, open_count_for_clinician,
-                              patient_alert_status,
+                              delivery_summaries, get_for_clinician, list_for_clinician, patient_alert_status,
                               preload_keys, summary_view)
+from app.alerts.waiting import OpenCounts, open_count_for_clinician  # noqa: E402,F401
 from app.alerts.words import RULE_LABELS, describe, rule_label  # noqa: E402,F401
 
 NOTE_MAX = 2000

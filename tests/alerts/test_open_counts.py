@@ -1,12 +1,12 @@
 """The "waiting for acknowledgement" line on My patients and the inbox's Open tab: emergency
-and urgent exact, routine exact up to ROUTINE_SHOWN_UP_TO and then "99+" (app/alerts/views.py
+and urgent exact, routine exact up to ROUTINE_SHOWN_UP_TO and then "99+" (app/alerts/waiting.py
 `open_count_for_clinician`; equal to counting alert by alert: tests/caseload/test_property.py)."""
 
 from __future__ import annotations
 
 import re
 
-from app.alerts import views
+from app.alerts import waiting as views
 from app.monitoring import service as monitoring
 from app.monitoring.rules import Flag, Tier
 from tests.factories import assign, browser_login, make_user
